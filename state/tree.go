@@ -37,7 +37,8 @@ type Tree struct {
 	tree *iavl.MutableTree
 	keep int64
 
-	mu      sync.RWMutex // guards version and hash against concurrent readers
+	mu      sync.RWMutex // guards version, hash and closed against concurrent readers
+	closed  bool
 	version int64
 	hash    []byte
 }
@@ -72,10 +73,15 @@ func Open(dir string, opts Options) (*Tree, error) {
 	return &Tree{db: db, tree: t, keep: opts.KeepRecent, version: version, hash: t.Hash()}, nil
 }
 
-// Close closes the database. Uncommitted changes are lost.
+// Close closes the database. Uncommitted changes are lost. Closing a closed
+// tree does nothing.
 func (t *Tree) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.closed {
+		return nil
+	}
+	t.closed = true
 	if err := t.tree.Close(); err != nil {
 		t.db.Close()
 		return fmt.Errorf("close state tree: %w", err)
