@@ -1,0 +1,411 @@
+// Package app is Hermetic's ABCI++ application: the deterministic state
+// machine that CometBFT drives. It checks transactions for the mempool,
+// executes blocks (accounts, fees, gas, bank sends, bonding), reports
+// validator-set changes and commits the state to a Merkle tree whose root is
+// the app hash in the next block header.
+//
+// Every method that runs in consensus (InitChain, ProcessProposal,
+// FinalizeBlock, Commit) is deterministic: it reads only the request and the
+// committed state, writes the tree in execution order, and uses no clock,
+// randomness, map order or floating point.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// AppVersion is the version of the state machine's rules, reported to CometBFT.
+const AppVersion = 1
+
+// FeeCollector is the account that receives transaction fees. No key controls
+// it: its address is a hash of a fixed name.
+var FeeCollector = moduleAddress("fee_collector")
+
+func moduleAddress(name string) keys.Address {
+	h := sha256.Sum256([]byte("hermetic/module/" + name))
+	var a keys.Address
+	copy(a[:], h[:])
+	return a
+}
+
+// Meta keys outside the account and staking tables.
+var (
+	keyParams  = []byte{prefixParams}
+	keyChainID = []byte{prefixParams + 1}
+	keyMaxGas  = []byte{prefixParams + 2}
+)
+
+// Options configure an App.
+type Options struct {
+	// Logger receives the application's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// App implements abci.Application. CometBFT's local client serialises all
+// calls into it, so its fields need no lock; the read-only query methods
+// (Account, Validators, ...) work on immutable snapshots and may run
+// concurrently with block execution.
+type App struct {
+	abci.BaseApplication
+
+	log    *slog.Logger
+	tree   *state.Tree
+	routes map[string]handler
+
+	chainID string
+	params  Params
+	maxGas  int64 // the block gas limit from the consensus parameters; -1 for none
+
+	check   *state.Cache // mempool state: committed state plus checked txs
+	pending pendingTxs   // checked txs waiting for an earlier sequence
+	block   blockContext
+
+	committed atomic.Int64 // last committed height, for concurrent readers
+}
+
+// blockContext is what the App knows about the block being executed.
+type blockContext struct {
+	height  int64
+	time    time.Time
+	touched []keys.Address // validators whose power may have changed
+}
+
+func (b *blockContext) touchValidator(op keys.Address) {
+	if !slices.Contains(b.touched, op) {
+		b.touched = append(b.touched, op)
+	}
+}
+
+// New returns an App over tree, loading the chain id and parameters if the
+// tree already holds a chain.
+func New(tree *state.Tree, opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1}
+	a.committed.Store(tree.Version())
+	if tree.Version() > 0 {
+		if err := a.loadMeta(tree); err != nil {
+			return nil, fmt.Errorf("load chain metadata at height %d: %w", tree.Version(), err)
+		}
+	}
+	return a, nil
+}
+
+func (a *App) loadMeta(s state.Store) error {
+	id, err := s.Get(keyChainID)
+	if err != nil {
+		return err
+	}
+	a.chainID = string(id)
+	pbz, err := s.Get(keyParams)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(pbz, &a.params); err != nil {
+		return fmt.Errorf("decode params: %w", err)
+	}
+	mg, err := getU64(s, keyMaxGas)
+	if err != nil {
+		return err
+	}
+	a.maxGas = int64(mg) - 1 // stored +1 so that "no limit" (-1) is representable
+	return nil
+}
+
+// ChainID returns the chain's id (empty before InitChain).
+func (a *App) ChainID() string { return a.chainID }
+
+// Params returns the chain parameters.
+func (a *App) Params() Params { return a.params }
+
+// Info tells CometBFT how far the application's state is, so that it replays
+// the blocks the application has not committed (after a crash, for instance).
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	resp := &abci.ResponseInfo{Data: "hermetic", Version: "1", AppVersion: AppVersion, LastBlockHeight: a.tree.Version()}
+	if resp.LastBlockHeight > 0 {
+		resp.LastBlockAppHash = a.tree.Hash()
+	}
+	return resp, nil
+}
+
+// InitChain writes the genesis state and returns the genesis validator set.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	var g GenesisState
+	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+		return nil, fmt.Errorf("decode genesis app_state: %w", err)
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	a.chainID, a.params = req.ChainId, g.Params
+	a.maxGas = -1
+	if req.ConsensusParams != nil && req.ConsensusParams.Block != nil {
+		a.maxGas = req.ConsensusParams.Block.MaxGas
+	}
+	s := a.tree
+	pbz, err := json.Marshal(g.Params)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Set(keyParams, pbz); err != nil {
+		return nil, err
+	}
+	if err := s.Set(keyChainID, []byte(req.ChainId)); err != nil {
+		return nil, err
+	}
+	if err := setU64(s, keyMaxGas, uint64(a.maxGas+1)); err != nil {
+		return nil, err
+	}
+	accs, vals := g.sorted()
+	for _, acc := range accs {
+		if err := addBalance(s, acc.Address, acc.Balance); err != nil {
+			return nil, fmt.Errorf("genesis account %s: %w", acc.Address, err)
+		}
+	}
+	updates := make([]abci.ValidatorUpdate, 0, len(vals))
+	for _, gv := range vals {
+		if err := subBalance(s, gv.Operator, gv.Bonded); err != nil {
+			return nil, fmt.Errorf("genesis validator %s: %w", gv.Operator, err)
+		}
+		if err := setU64(s, delegationKey(gv.Operator, gv.Operator), gv.Bonded); err != nil {
+			return nil, err
+		}
+		v := Validator{Operator: gv.Operator, ConsKey: gv.ConsKey, Tokens: gv.Bonded, Moniker: gv.Moniker}
+		if err := setValidator(s, v); err != nil {
+			return nil, err
+		}
+		updates = append(updates, abci.Ed25519ValidatorUpdate(v.ConsKey, v.Power(a.params)))
+	}
+	a.log.Info("genesis written", "chain_id", a.chainID, "accounts", len(accs), "validators", len(vals))
+	return &abci.ResponseInitChain{Validators: updates, AppHash: a.tree.WorkingHash()}, nil
+}
+
+// ProcessProposal rejects a proposed block whose transactions do not decode
+// or together exceed the block gas limit. It is deterministic.
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	var gas int64
+	for _, raw := range req.Txs {
+		if len(raw) > a.params.MaxTxBytes {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+		t, err := tx.Decode(raw)
+		if err != nil {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+		gas += int64(t.GasLimit)
+		if a.maxGas >= 0 && gas > a.maxGas {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// FinalizeBlock executes a decided block's transactions in order and returns
+// their results, the validator updates and the new app hash.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.block = blockContext{height: req.Height, time: req.Time}
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		results[i] = a.runTx(a.tree, raw)
+		if results[i].Codespace == "" && results[i].Code == 1 {
+			// An error the app does not classify is a bug or a broken store:
+			// stop rather than commit a state other nodes may not share.
+			return nil, fmt.Errorf("block %d tx %d: %s", req.Height, i, results[i].Log)
+		}
+	}
+	updates, err := a.validatorUpdates()
+	if err != nil {
+		return nil, fmt.Errorf("block %d validator updates: %w", req.Height, err)
+	}
+	return &abci.ResponseFinalizeBlock{TxResults: results, ValidatorUpdates: updates, AppHash: a.tree.WorkingHash()}, nil
+}
+
+// validatorUpdates reports the current power of every validator the block
+// touched, in operator-address order.
+func (a *App) validatorUpdates() ([]abci.ValidatorUpdate, error) {
+	if len(a.block.touched) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(a.block.touched, compareAddr)
+	updates := make([]abci.ValidatorUpdate, 0, len(a.block.touched))
+	for _, op := range a.block.touched {
+		v, err := getValidator(a.tree, op)
+		if err != nil {
+			return nil, err
+		}
+		updates = append(updates, abci.Ed25519ValidatorUpdate(v.ConsKey, v.Power(a.params)))
+	}
+	return updates, nil
+}
+
+// Commit makes the block's state durable, atomically, and resets the mempool
+// state to it.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	_, version, err := a.tree.Commit()
+	if err != nil {
+		return nil, fmt.Errorf("commit state at height %d: %w", a.block.height, err)
+	}
+	a.committed.Store(version)
+	a.check = nil
+	a.pending = pendingTxs{}
+	return &abci.ResponseCommit{}, nil
+}
+
+// result turns an error into an ABCI transaction result.
+func result(err error, gasWanted, gasUsed uint64) *abci.ExecTxResult {
+	r := &abci.ExecTxResult{GasWanted: int64(gasWanted), GasUsed: int64(gasUsed)}
+	if err != nil {
+		r.Code = Code(err)
+		r.Log = err.Error()
+		if r.Code != 1 {
+			r.Codespace = Codespace
+		}
+	}
+	return r
+}
+
+// runTx checks and, unless the checks fail, executes one transaction on s.
+// Checks come first and change nothing; then the fee is paid and the
+// sequence advances; then the messages run in a cache that is written only
+// if all of them succeed. So a transaction whose messages fail (out of gas
+// included) still pays its fee and uses its sequence number. CheckTx
+// discards everything unless the whole transaction succeeds.
+func (a *App) runTx(s state.Store, raw []byte) *abci.ExecTxResult {
+	if len(raw) > a.params.MaxTxBytes {
+		return result(fmt.Errorf("%w: %d bytes, limit %d", ErrTxTooLarge, len(raw), a.params.MaxTxBytes), 0, 0)
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return result(classifyDecode(err), 0, 0)
+	}
+	meter := NewGasMeter(t.GasLimit)
+	if err := a.checkTx(s, t, len(raw), meter); err != nil {
+		return result(err, t.GasLimit, meter.Used())
+	}
+	signer := t.Sender()
+	// The fee payment's cost is part of GasTxBase; it is not metered, so a
+	// transaction whose checks pass always pays, and pays whole.
+	fee := state.NewCache(s)
+	if err := a.payFee(fee, signer, t); err != nil {
+		fee.Discard()
+		return result(err, t.GasLimit, meter.Used())
+	}
+	if err := fee.Write(); err != nil {
+		return result(fmt.Errorf("%w: write fee payment: %v", ErrInternal, err), t.GasLimit, meter.Used())
+	}
+	msgs := state.NewCache(s)
+	ms := gasStore{parent: msgs, meter: meter}
+	for i, m := range t.Msgs {
+		h, ok := a.routes[m.TypeURL]
+		if !ok {
+			msgs.Discard()
+			return result(fmt.Errorf("%w: message %d has type %q", ErrUnknownMessage, i, m.TypeURL), t.GasLimit, meter.Used())
+		}
+		if _, err := h(a, ms, signer, m.Value); err != nil {
+			msgs.Discard()
+			return result(fmt.Errorf("message %d: %w", i, err), t.GasLimit, meter.Used())
+		}
+	}
+	if err := msgs.Write(); err != nil {
+		return result(fmt.Errorf("%w: write messages' state: %v", ErrInternal, err), t.GasLimit, meter.Used())
+	}
+	return result(nil, t.GasLimit, meter.Used())
+}
+
+// classifyDecode maps the tx package's decoding errors to the app's codes.
+func classifyDecode(err error) error {
+	switch {
+	case errors.Is(err, tx.ErrTooLarge):
+		return fmt.Errorf("%w: %v", ErrTxTooLarge, err)
+	case errors.Is(err, tx.ErrUnsupportedVersion):
+		return fmt.Errorf("%w: %v", ErrUnsupportedVersion, err)
+	default:
+		return fmt.Errorf("%w: %v", ErrTxDecode, err)
+	}
+}
+
+// checkStateless runs the checks that do not read state: chain, gas limit,
+// fee and signature.
+func (a *App) checkStateless(t *tx.Tx, size int, meter *GasMeter) error {
+	if t.ChainID != a.chainID {
+		return fmt.Errorf("%w: transaction is for %q, this chain is %q", ErrWrongChainID, t.ChainID, a.chainID)
+	}
+	if len(t.Msgs) == 0 {
+		return ErrNoMessages
+	}
+	if t.GasLimit == 0 || t.GasLimit > MaxGasPerTx || (a.maxGas >= 0 && t.GasLimit > uint64(a.maxGas)) {
+		return fmt.Errorf("%w: %d (1 to %d)", ErrGasLimit, t.GasLimit, min(MaxGasPerTx, uint64(a.maxGas)))
+	}
+	if err := checkDenom(t.Fee); err != nil {
+		return fmt.Errorf("fee: %w", err)
+	}
+	if minFee := a.params.MinFee(t.GasLimit); t.Fee.Amount < minFee {
+		return fmt.Errorf("%w: %d%s for gas limit %d, minimum %d%s", ErrFeeTooLow, t.Fee.Amount, Denom, t.GasLimit, minFee, Denom)
+	}
+	if err := meter.Consume(GasTxBase+GasTxPerByte*uint64(size), "transaction size"); err != nil {
+		return err
+	}
+	verifyGas := uint64(GasVerifyEd25519)
+	if t.Signer.Type == keys.KeyP256 {
+		verifyGas = GasVerifyP256
+	}
+	if err := meter.Consume(verifyGas, "signature"); err != nil {
+		return err
+	}
+	if err := t.VerifySignature(); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	return nil
+}
+
+// checkTx runs the checks that must pass before a transaction may pay a fee.
+// It reads state but writes nothing.
+func (a *App) checkTx(s state.Store, t *tx.Tx, size int, meter *GasMeter) error {
+	if err := a.checkStateless(t, size, meter); err != nil {
+		return err
+	}
+	seq, err := getU64(gasStore{parent: s, meter: meter}, SequenceKey(t.Sender()))
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.Sequence < seq:
+		return fmt.Errorf("%w: got %d, account is at %d", ErrSequenceReplayed, t.Sequence, seq)
+	case t.Sequence > seq:
+		return fmt.Errorf("%w: got %d, account is at %d", ErrSequenceSkipped, t.Sequence, seq)
+	}
+	return nil
+}
+
+// payFee moves the fee to the fee collector, advances the sender's sequence
+// and records its public key on its first transaction.
+func (a *App) payFee(s state.Store, signer keys.Address, t *tx.Tx) error {
+	if err := subBalance(s, signer, t.Fee.Amount); err != nil {
+		return fmt.Errorf("fee: %w", err)
+	}
+	if err := addBalance(s, FeeCollector, t.Fee.Amount); err != nil {
+		return err
+	}
+	if t.Sequence == 0 {
+		if err := s.Set(PubKeyKey(signer), encodePubKey(t.Signer)); err != nil {
+			return err
+		}
+	}
+	return setU64(s, SequenceKey(signer), t.Sequence+1)
+}

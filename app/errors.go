@@ -1,0 +1,103 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codespace is the ABCI codespace of every error the application returns.
+const Codespace = "hermetic"
+
+// Sentinel errors. Each has its own ABCI result code (see Code), so a client
+// can tell them apart without parsing text; callers inside the node test them
+// with errors.Is.
+var (
+	ErrTxDecode           = errors.New("malformed transaction")
+	ErrTxTooLarge         = errors.New("transaction too large")
+	ErrUnsupportedVersion = errors.New("unsupported transaction version")
+	ErrWrongChainID       = errors.New("wrong chain id")
+	ErrBadSignature       = errors.New("signature verification failed")
+	ErrSequenceReplayed   = errors.New("sequence already used (replayed transaction)")
+	ErrSequenceSkipped    = errors.New("sequence skipped (a transaction is missing before this one)")
+	ErrFeeTooLow          = errors.New("fee too low")
+	ErrWrongDenom         = errors.New("wrong denomination")
+	ErrInsufficientFunds  = errors.New("insufficient funds")
+	ErrUnknownMessage     = errors.New("unknown message type")
+	ErrInvalidMessage     = errors.New("invalid message")
+	ErrUnauthorized       = errors.New("message not signed by its sender")
+	ErrOutOfGas           = errors.New("out of gas")
+	ErrGasLimit           = errors.New("gas limit out of range")
+	ErrUnknownValidator   = errors.New("unknown validator")
+	ErrInsufficientBond   = errors.New("insufficient bonded amount")
+	ErrLastValidator      = errors.New("unbond would leave the network without voting power")
+	ErrNoMessages         = errors.New("transaction has no messages")
+	ErrPubKeyMismatch     = errors.New("signer key does not match the account's key")
+	ErrInternal           = errors.New("internal error")
+)
+
+// codes maps each sentinel to its stable ABCI code. Code 0 is success and 1 is
+// reserved for errors the application does not know (which should not occur).
+var codes = []struct {
+	err  error
+	code uint32
+}{
+	{ErrTxDecode, 2},
+	{ErrTxTooLarge, 3},
+	{ErrUnsupportedVersion, 4},
+	{ErrWrongChainID, 5},
+	{ErrBadSignature, 6},
+	{ErrSequenceReplayed, 7},
+	{ErrSequenceSkipped, 8},
+	{ErrFeeTooLow, 9},
+	{ErrWrongDenom, 10},
+	{ErrInsufficientFunds, 11},
+	{ErrUnknownMessage, 12},
+	{ErrInvalidMessage, 13},
+	{ErrUnauthorized, 14},
+	{ErrOutOfGas, 15},
+	{ErrGasLimit, 16},
+	{ErrUnknownValidator, 17},
+	{ErrInsufficientBond, 18},
+	{ErrLastValidator, 19},
+	{ErrNoMessages, 20},
+	{ErrPubKeyMismatch, 21},
+	{ErrInternal, 22},
+}
+
+// Code returns the ABCI result code of err: 0 for nil, the sentinel's code for
+// an error that wraps one, and 1 otherwise.
+func Code(err error) uint32 {
+	if err == nil {
+		return 0
+	}
+	for _, c := range codes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	return 1
+}
+
+// ErrorForCode returns the sentinel error for an ABCI code, for clients that
+// receive a code and a log and want errors.Is to work.
+func ErrorForCode(code uint32, log string) error {
+	if code == 0 {
+		return nil
+	}
+	for _, c := range codes {
+		if c.code == code {
+			return &codedError{sentinel: c.err, log: log}
+		}
+	}
+	return fmt.Errorf("error code %d: %s", code, log)
+}
+
+// codedError is an error received as a code and a log: it reads as the log and
+// matches its sentinel with errors.Is.
+type codedError struct {
+	sentinel error
+	log      string
+}
+
+func (e *codedError) Error() string { return e.log }
+func (e *codedError) Unwrap() error { return e.sentinel }

@@ -1,0 +1,197 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// MaxSequenceLookahead is how far ahead of an account's next sequence the
+// mempool accepts a transaction.
+//
+// CometBFT's mempool may store transactions in a different order from the one
+// CheckTx saw them in (it adds a checked transaction after releasing the app,
+// so two gossip routines can swap), and peers relay a sender's transactions
+// along different paths. A strict "next sequence only" CheckTx then drops
+// good transactions, and a proposer following the mempool's order puts
+// transactions in a block before their predecessors. So CheckTx holds a
+// signed transaction up to this many sequences ahead until its predecessors
+// arrive, and PrepareProposal orders each sender's transactions by sequence.
+const MaxSequenceLookahead = 64
+
+// pendingTxs are transactions CheckTx accepted ahead of their sender's next
+// sequence, by sender and sequence. They are applied to the mempool state
+// when their predecessor is; Commit clears them and the recheck rebuilds them.
+type pendingTxs map[keys.Address]map[uint64][]byte
+
+// CheckTx admits a transaction to the mempool if it would succeed on the
+// mempool state (committed state plus the transactions already admitted):
+// well-formed, signed, the right sequence, a sufficient fee, and messages
+// that execute. A transaction that passes updates the mempool state, so one
+// sender can queue several transactions for a block. A transaction at most
+// MaxSequenceLookahead ahead is held, signature-checked, until the ones before
+// it arrive.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	if a.check == nil {
+		a.check = state.NewCache(a.tree)
+	}
+	if t, err := tx.Decode(req.Tx); err == nil {
+		res, held, err := a.holdIfAhead(t, req.Tx)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			return checkResponse(res), nil
+		}
+	}
+	res, err := a.checkAndApply(req.Tx)
+	if err != nil {
+		return nil, err
+	}
+	return checkResponse(res), nil
+}
+
+func checkResponse(r *abci.ExecTxResult) *abci.ResponseCheckTx {
+	return &abci.ResponseCheckTx{Code: r.Code, Codespace: r.Codespace, Log: r.Log, GasWanted: r.GasWanted, GasUsed: r.GasUsed}
+}
+
+// checkAndApply runs raw on the mempool state, keeps its effects if it
+// passes, and then applies any held successors of the same sender.
+func (a *App) checkAndApply(raw []byte) (*abci.ExecTxResult, error) {
+	txc := state.NewCache(a.check)
+	res := a.runTx(txc, raw)
+	if res.Code != 0 {
+		txc.Discard()
+		return res, nil
+	}
+	if err := txc.Write(); err != nil {
+		return nil, fmt.Errorf("write mempool state: %w", err)
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode checked transaction: %w", err)
+	}
+	sender := t.Sender()
+	for next := t.Sequence + 1; ; next++ {
+		held, ok := a.pending[sender][next]
+		if !ok {
+			break
+		}
+		delete(a.pending[sender], next)
+		hc := state.NewCache(a.check)
+		if r := a.runTx(hc, held); r.Code != 0 {
+			// It no longer executes (funds spent meanwhile): the recheck
+			// after the next block removes it from the mempool.
+			hc.Discard()
+			break
+		}
+		if err := hc.Write(); err != nil {
+			return nil, fmt.Errorf("write mempool state: %w", err)
+		}
+	}
+	if len(a.pending[sender]) == 0 {
+		delete(a.pending, sender)
+	}
+	return res, nil
+}
+
+// holdIfAhead holds t if its sequence is ahead of the sender's next one in
+// the mempool state, after the checks that do not depend on state.
+func (a *App) holdIfAhead(t *tx.Tx, raw []byte) (*abci.ExecTxResult, bool, error) {
+	sender := t.Sender()
+	next, err := getU64(a.check, SequenceKey(sender))
+	if err != nil {
+		return nil, false, fmt.Errorf("read mempool sequence: %w", err)
+	}
+	if t.Sequence <= next || t.Sequence > next+MaxSequenceLookahead {
+		return nil, false, nil
+	}
+	meter := NewGasMeter(t.GasLimit)
+	if err := a.checkStateless(t, len(raw), meter); err != nil {
+		return result(err, t.GasLimit, meter.Used()), true, nil
+	}
+	if _, taken := a.pending[sender][t.Sequence]; taken {
+		return result(fmt.Errorf("%w: another transaction with sequence %d is waiting for %d", ErrSequenceSkipped, t.Sequence, next), t.GasLimit, 0), true, nil
+	}
+	if a.pending == nil {
+		a.pending = pendingTxs{}
+	}
+	if a.pending[sender] == nil {
+		a.pending[sender] = map[uint64][]byte{}
+	}
+	a.pending[sender][t.Sequence] = raw
+	return result(nil, t.GasLimit, meter.Used()), true, nil
+}
+
+// PrepareProposal builds the block from the mempool's transactions: in the
+// mempool's order, except that each sender's transactions go in sequence
+// order (a transaction waits for its predecessor; one that cannot follow the
+// committed sequence is left out), while they fit the block's byte and gas
+// limits.
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	var bytes, gas int64
+	txs := make([][]byte, 0, len(req.Txs))
+	next := map[keys.Address]uint64{}
+	waiting := pendingTxs{}
+	full := false
+	include := func(raw []byte, t *tx.Tx) bool {
+		if bytes+int64(len(raw)) > req.MaxTxBytes || (a.maxGas >= 0 && gas+int64(t.GasLimit) > a.maxGas) {
+			full = true
+			return false
+		}
+		bytes += int64(len(raw))
+		gas += int64(t.GasLimit)
+		txs = append(txs, raw)
+		return true
+	}
+	for _, raw := range req.Txs {
+		if full {
+			break
+		}
+		t, err := tx.Decode(raw)
+		if err != nil {
+			continue // cannot have passed CheckTx; never propose it
+		}
+		sender := t.Sender()
+		n, ok := next[sender]
+		if !ok {
+			if n, err = getU64(a.tree, SequenceKey(sender)); err != nil {
+				return nil, fmt.Errorf("read sequence: %w", err)
+			}
+		}
+		switch {
+		case t.Sequence < n:
+			continue // already used
+		case t.Sequence > n:
+			if waiting[sender] == nil {
+				waiting[sender] = map[uint64][]byte{}
+			}
+			waiting[sender][t.Sequence] = raw
+			next[sender] = n
+			continue
+		}
+		if !include(raw, t) {
+			break
+		}
+		n++
+		for {
+			held, ok := waiting[sender][n]
+			if !ok {
+				break
+			}
+			delete(waiting[sender], n)
+			ht, _ := tx.Decode(held)
+			if !include(held, ht) {
+				break
+			}
+			n++
+		}
+		next[sender] = n
+	}
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
+}
