@@ -1,16 +1,26 @@
-// Command hermeticd runs a Hermetic node and its command-line interface.
+// Command hermeticd runs a Hermetic node and is its command-line interface:
+// a one-command development network, validators, keys, transactions and
+// queries. Run `hermeticd --help` for the commands.
 package main
 
 import (
-	_ "github.com/cometbft/cometbft/node"
-	_ "github.com/cometbft/cometbft/rpc/client/local"
-	_ "github.com/cosmos/iavl"
-	_ "github.com/cosmos/ics23/go"
-	_ "github.com/spf13/cobra"
-	_ "github.com/stretchr/testify/require"
-	_ "github.com/tetratelabs/wazero"
-	_ "golang.org/x/crypto/argon2"
-	_ "google.golang.org/protobuf/encoding/protowire"
+	"errors"
+	"fmt"
+	"os"
 )
 
-func main() {}
+func main() {
+	if err := newRootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(int(ec))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitCode is an error that asks for a particular exit status.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

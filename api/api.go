@@ -1,0 +1,378 @@
+// Package api serves Hermetic's HTTP JSON API: accounts with Merkle proofs,
+// balances, validators, blocks, transactions and broadcasting. It is the
+// interface of the CLI and of client libraries; docs/api.md lists every
+// route. It reads the application through snapshots and forwards to
+// CometBFT's in-process RPC, so it never blocks consensus.
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/mempool"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/hermetic-chain/hermetic/app"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// Chain is the application state the API reads.
+type Chain interface {
+	ChainID() string
+	LastHeight() int64
+	Account(addr keys.Address, height int64, prove bool) (app.Account, []app.Proof, error)
+	ValidatorSet(height int64) ([]app.Validator, int64, error)
+	Params() app.Params
+}
+
+// Consensus is the part of CometBFT's RPC the API forwards to; CometBFT's
+// rpc/client/local.Local implements it.
+type Consensus interface {
+	Status(ctx context.Context) (*ctypes.ResultStatus, error)
+	Block(ctx context.Context, height *int64) (*ctypes.ResultBlock, error)
+	Tx(ctx context.Context, hash []byte, prove bool) (*ctypes.ResultTx, error)
+	BroadcastTxSync(ctx context.Context, tx types.Tx) (*ctypes.ResultBroadcastTx, error)
+}
+
+// Server is the API's HTTP handler.
+type Server struct {
+	chain     Chain
+	consensus Consensus
+	log       *slog.Logger
+	mux       *http.ServeMux
+	// CommitTimeout bounds how long a broadcast in "commit" mode waits.
+	commitTimeout time.Duration
+}
+
+// New returns the API handler over chain and consensus.
+func New(chain Chain, consensus Consensus, log *slog.Logger) *Server {
+	s := &Server{chain: chain, consensus: consensus, log: log, mux: http.NewServeMux(), commitTimeout: 30 * time.Second}
+	s.mux.HandleFunc("GET /hermetic/v1/status", s.status)
+	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}", s.account)
+	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}/balance", s.balance)
+	s.mux.HandleFunc("GET /hermetic/v1/validators", s.validators)
+	s.mux.HandleFunc("GET /hermetic/v1/blocks/{height}", s.block)
+	s.mux.HandleFunc("GET /hermetic/v1/txs/{hash}", s.tx)
+	s.mux.HandleFunc("POST /hermetic/v1/txs", s.broadcast)
+	return s
+}
+
+// Handle adds a route, for modules with their own endpoints.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Error is the body of every error answer.
+type Error struct {
+	Error string `json:"error"`
+	// Code is the ABCI code of a transaction error (see app.Code), if any.
+	Code uint32 `json:"code,omitempty"`
+}
+
+// ErrNotFound is what a lookup of a missing block or transaction answers.
+var ErrNotFound = errors.New("not found")
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, Error{Error: err.Error()})
+}
+
+// Status is the answer of GET /hermetic/v1/status.
+type Status struct {
+	ChainID          string    `json:"chain_id"`
+	NodeID           string    `json:"node_id"`
+	Moniker          string    `json:"moniker"`
+	LatestHeight     int64     `json:"latest_height"`
+	LatestBlockHash  string    `json:"latest_block_hash"`
+	LatestAppHash    string    `json:"latest_app_hash"`
+	LatestBlockTime  time.Time `json:"latest_block_time"`
+	CatchingUp       bool      `json:"catching_up"`
+	ValidatorAddress string    `json:"validator_address"`
+	ValidatorPower   int64     `json:"validator_power"`
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.consensus.Status(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("node status: %w", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, Status{
+		ChainID:          st.NodeInfo.Network,
+		NodeID:           string(st.NodeInfo.DefaultNodeID),
+		Moniker:          st.NodeInfo.Moniker,
+		LatestHeight:     st.SyncInfo.LatestBlockHeight,
+		LatestBlockHash:  st.SyncInfo.LatestBlockHash.String(),
+		LatestAppHash:    st.SyncInfo.LatestAppHash.String(),
+		LatestBlockTime:  st.SyncInfo.LatestBlockTime,
+		CatchingUp:       st.SyncInfo.CatchingUp,
+		ValidatorAddress: st.ValidatorInfo.Address.String(),
+		ValidatorPower:   st.ValidatorInfo.VotingPower,
+	})
+}
+
+// AccountResponse is the answer of GET /hermetic/v1/accounts/{address}.
+// With ?prove=true it carries ICS-23 proofs of the balance and sequence keys
+// at Account.Height, to check against the app hash of header Height+1.
+type AccountResponse struct {
+	Account app.Account `json:"account"`
+	Proofs  []app.Proof `json:"proofs,omitempty"`
+}
+
+func heightParam(r *http.Request) (int64, error) {
+	q := r.URL.Query().Get("height")
+	if q == "" {
+		return 0, nil
+	}
+	h, err := strconv.ParseInt(q, 10, 64)
+	if err != nil || h < 0 {
+		return 0, fmt.Errorf("bad height %q: want a non-negative integer", q)
+	}
+	return h, nil
+}
+
+// accountParams reads the address path value and the height parameter.
+func accountParams(r *http.Request) (keys.Address, int64, error) {
+	addr, err := keys.ParseAddress(r.PathValue("address"))
+	if err != nil {
+		return keys.Address{}, 0, err
+	}
+	h, err := heightParam(r)
+	return addr, h, err
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	addr, h, err := accountParams(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	prove := r.URL.Query().Get("prove") == "true"
+	acc, proofs, err := s.chain.Account(addr, h, prove)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, AccountResponse{Account: acc, Proofs: proofs})
+}
+
+// Balance is the answer of GET /hermetic/v1/accounts/{address}/balance.
+type Balance struct {
+	Address keys.Address `json:"address"`
+	Denom   string       `json:"denom"`
+	Amount  uint64       `json:"amount"`
+	Height  int64        `json:"height"`
+}
+
+func (s *Server) balance(w http.ResponseWriter, r *http.Request) {
+	addr, h, err := accountParams(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	acc, _, err := s.chain.Account(addr, h, false)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Balance{Address: addr, Denom: app.Denom, Amount: acc.Balance, Height: acc.Height})
+}
+
+// ValidatorInfo is one entry of GET /hermetic/v1/validators.
+type ValidatorInfo struct {
+	app.Validator
+	Power int64 `json:"power"`
+}
+
+// ValidatorsResponse is the answer of GET /hermetic/v1/validators.
+type ValidatorsResponse struct {
+	Height     int64           `json:"height"`
+	Validators []ValidatorInfo `json:"validators"`
+}
+
+func (s *Server) validators(w http.ResponseWriter, r *http.Request) {
+	h, err := heightParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	vals, height, err := s.chain.ValidatorSet(h)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	resp := ValidatorsResponse{Height: height, Validators: []ValidatorInfo{}}
+	p := s.chain.Params()
+	for _, v := range vals {
+		resp.Validators = append(resp.Validators, ValidatorInfo{Validator: v, Power: v.Power(p)})
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// Block is the answer of GET /hermetic/v1/blocks/{height|latest}.
+type Block struct {
+	Height         int64     `json:"height"`
+	Hash           string    `json:"hash"`
+	Time           time.Time `json:"time"`
+	ChainID        string    `json:"chain_id"`
+	Proposer       string    `json:"proposer"`
+	AppHash        string    `json:"app_hash"`
+	LastCommitHash string    `json:"last_commit_hash"`
+	ValidatorsHash string    `json:"validators_hash"`
+	Txs            []string  `json:"txs"` // hex hashes, in block order
+}
+
+func (s *Server) block(w http.ResponseWriter, r *http.Request) {
+	var hp *int64
+	if p := r.PathValue("height"); p != "latest" {
+		h, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || h <= 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad height %q: want a positive integer or \"latest\"", p))
+			return
+		}
+		hp = &h
+	}
+	res, err := s.consensus.Block(r.Context(), hp)
+	if err != nil || res.Block == nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("block %s: %w", r.PathValue("height"), ErrNotFound))
+		return
+	}
+	b := res.Block
+	out := Block{
+		Height: b.Height, Hash: res.BlockID.Hash.String(), Time: b.Time, ChainID: b.ChainID,
+		Proposer: b.ProposerAddress.String(), AppHash: b.AppHash.String(),
+		LastCommitHash: b.LastCommitHash.String(), ValidatorsHash: b.ValidatorsHash.String(), Txs: []string{},
+	}
+	for _, t := range b.Txs {
+		out.Txs = append(out.Txs, strings.ToUpper(hex.EncodeToString(t.Hash())))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// TxResult is the answer of GET /hermetic/v1/txs/{hash} and of a broadcast.
+type TxResult struct {
+	Hash      string          `json:"hash"`
+	Height    int64           `json:"height,omitempty"`
+	Index     uint32          `json:"index,omitempty"`
+	Code      uint32          `json:"code"`
+	Codespace string          `json:"codespace,omitempty"`
+	Log       string          `json:"log,omitempty"`
+	GasWanted int64           `json:"gas_wanted,omitempty"`
+	GasUsed   int64           `json:"gas_used,omitempty"`
+	Events    []abci.Event    `json:"events,omitempty"`
+	Tx        json.RawMessage `json:"tx,omitempty"` // the decoded transaction
+}
+
+func (s *Server) tx(w http.ResponseWriter, r *http.Request) {
+	hash, err := hex.DecodeString(r.PathValue("hash"))
+	if err != nil || len(hash) != 32 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad transaction hash %q: want 64 hex digits", r.PathValue("hash")))
+		return
+	}
+	res, err := s.consensus.Tx(r.Context(), hash, false)
+	if err != nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("transaction %X: %w", hash, ErrNotFound))
+		return
+	}
+	writeJSON(w, http.StatusOK, txResult(res))
+}
+
+func txResult(res *ctypes.ResultTx) TxResult {
+	out := TxResult{
+		Hash: res.Hash.String(), Height: res.Height, Index: res.Index,
+		Code: res.TxResult.Code, Codespace: res.TxResult.Codespace, Log: res.TxResult.Log,
+		GasWanted: res.TxResult.GasWanted, GasUsed: res.TxResult.GasUsed, Events: res.TxResult.Events,
+	}
+	if t, err := tx.Decode(res.Tx); err == nil {
+		if bz, err := json.Marshal(t); err == nil {
+			out.Tx = bz
+		}
+	}
+	return out
+}
+
+// BroadcastRequest is the body of POST /hermetic/v1/txs.
+type BroadcastRequest struct {
+	Tx string `json:"tx"` // base64 of the encoded transaction
+	// Mode is "sync" (answer after CheckTx) or "commit" (answer once the
+	// transaction is in a committed block, with its result).
+	Mode string `json:"mode"`
+}
+
+func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
+	var req BroadcastRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("decode request: %w", err))
+		return
+	}
+	raw, err := base64.StdEncoding.DecodeString(req.Tx)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("decode tx: not base64: %w", err))
+		return
+	}
+	if req.Mode != "sync" && req.Mode != "commit" && req.Mode != "" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("unknown mode %q: want sync or commit", req.Mode))
+		return
+	}
+	res, err := s.consensus.BroadcastTxSync(r.Context(), raw)
+	if err != nil && (errors.Is(err, mempool.ErrTxInCache) || strings.Contains(err.Error(), mempool.ErrTxInCache.Error())) {
+		// The same bytes were submitted before: answer as the chain would
+		// answer a replay, so clients see one error for it.
+		writeJSON(w, http.StatusOK, TxResult{Hash: fmt.Sprintf("%X", types.Tx(raw).Hash()), Code: app.Code(app.ErrSequenceReplayed), Codespace: app.Codespace,
+			Log: app.ErrSequenceReplayed.Error() + ": this exact transaction was already submitted"})
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("broadcast: %w", err))
+		return
+	}
+	out := TxResult{Hash: res.Hash.String(), Code: res.Code, Codespace: res.Codespace, Log: res.Log}
+	if res.Code != 0 || req.Mode != "commit" {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.commitTimeout)
+	defer cancel()
+	committed, err := s.waitTx(ctx, res.Hash)
+	if err != nil {
+		writeError(w, http.StatusGatewayTimeout, fmt.Errorf("transaction %s passed CheckTx but was not committed: %w", res.Hash, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, committed)
+}
+
+// waitTx polls the tx index until the transaction is in a committed block.
+func (s *Server) waitTx(ctx context.Context, hash []byte) (TxResult, error) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if res, err := s.consensus.Tx(ctx, hash, false); err == nil {
+			return txResult(res), nil
+		}
+		select {
+		case <-ctx.Done():
+			return TxResult{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,185 @@
+// Package e2e holds Hermetic's end-to-end tests: they build the hermeticd
+// binary, run real validator processes on loopback with real CometBFT
+// consensus, and drive them through the CLI and the Go client.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hermetic-chain/hermetic/client"
+)
+
+// binary is the hermeticd built once for the package's tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hermetic-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "hermeticd")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/hermeticd")
+	build.Dir = ".."
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build hermeticd:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// hermeticd runs the CLI to completion and returns its standard output.
+func hermeticd(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := hermeticdErr(args...)
+	require.NoError(t, err, "hermeticd %v", args)
+	return out
+}
+
+func hermeticdErr(args ...string) (string, error) {
+	cmd := exec.Command(binary, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// process is a running hermeticd node.
+type process struct {
+	t    *testing.T
+	name string
+	args []string
+	log  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func startProcess(t *testing.T, name, logDir string, args ...string) *process {
+	t.Helper()
+	p := &process{t: t, name: name, args: args, log: filepath.Join(logDir, name+".log")}
+	p.start()
+	t.Cleanup(p.kill)
+	return p
+}
+
+func (p *process) start() {
+	p.t.Helper()
+	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	require.NoError(p.t, err)
+	p.cmd = exec.Command(binary, p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(p.t, p.cmd.Start())
+	p.done = make(chan struct{})
+	go func() {
+		_ = p.cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+}
+
+// kill sends SIGKILL: the process gets no chance to clean up.
+func (p *process) kill() {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// stop sends SIGINT and waits for a clean exit.
+func (p *process) stop() {
+	p.t.Helper()
+	require.NoError(p.t, p.cmd.Process.Signal(os.Interrupt))
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.kill()
+		p.t.Fatalf("%s did not stop within 30s of SIGINT", p.name)
+	}
+}
+
+func (p *process) logTail() string {
+	bz, _ := os.ReadFile(p.log)
+	if len(bz) > 4000 {
+		bz = bz[len(bz)-4000:]
+	}
+	return string(bz)
+}
+
+// loopbackBase picks a random 127.x.y.1 whose first ports are free, so that
+// test networks do not collide with a devnet or with each other.
+func loopbackBase(t *testing.T, n int) net.IP {
+	t.Helper()
+	for range 50 {
+		ip := net.IPv4(127, byte(10+rand.IntN(200)), byte(rand.IntN(250)), 1)
+		free := true
+		for k := range n {
+			addr := net.JoinHostPort(net.IPv4(ip[12], ip[13], ip[14], ip[15]+byte(k)).String(), "26656")
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				free = false
+				break
+			}
+			ln.Close()
+		}
+		if free {
+			return ip
+		}
+	}
+	t.Fatal("no free loopback address")
+	return nil
+}
+
+// waitHeight waits until the node's API reports at least height h.
+func waitHeight(ctx context.Context, c *client.Client, h int64) (int64, error) {
+	for {
+		st, err := c.Status(ctx)
+		if err == nil && st.LatestHeight >= h {
+			return st.LatestHeight, nil
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return 0, fmt.Errorf("waiting for height %d: %w (last error: %v)", h, ctx.Err(), err)
+			}
+			return st.LatestHeight, fmt.Errorf("waiting for height %d: %w (at %d)", h, ctx.Err(), st.LatestHeight)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func ipPlus(ip net.IP, k int) string {
+	v4 := ip.To4()
+	return net.IPv4(v4[0], v4[1], v4[2], v4[3]+byte(k)).String()
+}
+
+func apiURL(ip net.IP, k, port int) string {
+	return "http://" + net.JoinHostPort(ipPlus(ip, k), strconv.Itoa(port))
+}
+
+var errTimeout = errors.New("timeout")

@@ -1,0 +1,258 @@
+// Package loadgen is Hermetic's load generator: it funds a set of fresh
+// sender accounts, has each send signed bank transfers as fast as the node
+// accepts them (or at a set rate), watches blocks commit, and reports
+// committed transactions per second and commit latency. `hermeticd bench`
+// runs it; BENCHMARKS.md records its figures.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hermetic-chain/hermetic/client"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// Config is a load run.
+type Config struct {
+	// Nodes are API addresses; senders are spread over them round-robin.
+	Nodes []string
+	// Funder pays for the sender accounts.
+	Funder keys.PrivKey
+	// Senders is how many accounts send concurrently.
+	Senders int
+	// Txs is the total number of transfers to send.
+	Txs int
+	// Rate caps submissions per second over all senders; 0: as fast as accepted.
+	Rate int
+	// GasLimit of each transfer.
+	GasLimit uint64
+	Logger   *slog.Logger
+}
+
+// Result is what a run measured.
+type Result struct {
+	Sent       int           `json:"sent"`
+	Committed  int           `json:"committed"`
+	Rejected   int           `json:"rejected"`
+	Duration   time.Duration `json:"duration"` // first submission to last commit
+	TPS        float64       `json:"tps"`      // committed / duration
+	LatencyP50 time.Duration `json:"latency_p50"`
+	LatencyP90 time.Duration `json:"latency_p90"`
+	LatencyP99 time.Duration `json:"latency_p99"`
+	Blocks     int           `json:"blocks"`
+	MaxPerBlk  int           `json:"max_txs_per_block"`
+}
+
+// ErrIncomplete is returned when some transactions did not commit in time.
+var ErrIncomplete = errors.New("not every transaction committed")
+
+// Run executes the load and waits for every accepted transfer to commit.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if len(cfg.Nodes) == 0 || cfg.Senders <= 0 || cfg.Txs <= 0 || cfg.Funder == nil {
+		return Result{}, errors.New("loadgen: need nodes, a funder, senders > 0 and txs > 0")
+	}
+	if cfg.GasLimit == 0 {
+		cfg.GasLimit = client.DefaultGasLimit
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c0 := client.New(cfg.Nodes[0])
+	st, err := c0.Status(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	senders, err := fund(ctx, c0, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	log.Info("senders funded", "senders", len(senders))
+	sink, _ := keys.Generate(keys.KeyEd25519)
+	to := sink.PubKey().Address()
+
+	// Sign everything first: the node, not the generator, should be measured.
+	per := cfg.Txs / cfg.Senders
+	signed := make([][][]byte, len(senders))
+	for i, k := range senders {
+		for s := 0; s < per; s++ {
+			t, err := client.NewTx(st.ChainID, k, uint64(s), []tx.Msg{&tx.MsgSend{From: k.PubKey().Address(), To: to, Amount: tx.Coin{Denom: tx.Denom, Amount: 1}}}, client.TxOptions{GasLimit: cfg.GasLimit})
+			if err != nil {
+				return Result{}, err
+			}
+			signed[i] = append(signed[i], t.Marshal())
+		}
+	}
+	total := per * len(senders)
+
+	w := newWatcher(c0)
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go w.run(wctx, st.LatestHeight)
+
+	var (
+		mu       sync.Mutex
+		submit   = make(map[string]time.Time, total)
+		rejected int
+		wg       sync.WaitGroup
+		start    = time.Now()
+	)
+	for i := range senders {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := client.New(cfg.Nodes[i%len(cfg.Nodes)])
+			for j, raw := range signed[i] {
+				if cfg.Rate > 0 {
+					// Open-loop schedule: the k-th submission overall is
+					// due at start + k/rate, whatever the node's speed.
+					k := j*len(senders) + i
+					due := start.Add(time.Duration(k) * time.Second / time.Duration(cfg.Rate))
+					select {
+					case <-time.After(time.Until(due)):
+					case <-ctx.Done():
+						return
+					}
+				}
+				t0 := time.Now()
+				res, err := c.Broadcast(ctx, raw, false)
+				mu.Lock()
+				if err != nil || res.Code != 0 {
+					rejected++
+					if rejected <= 5 {
+						log.Warn("transaction refused", "err", err, "log", res.Log)
+					}
+				} else {
+					submit[res.Hash] = t0
+				}
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	log.Info("all transactions submitted", "accepted", len(submit), "rejected", rejected, "in", time.Since(start).Round(time.Millisecond))
+
+	deadline := time.Now().Add(60 * time.Second)
+	for w.count(submit) < len(submit) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopWatch()
+	<-w.done
+	return w.result(submit, total, rejected, start)
+}
+
+// fund creates cfg.Senders accounts and sends each enough for its transfers
+// and fees, in one transaction from the funder.
+func fund(ctx context.Context, c *client.Client, cfg Config) ([]keys.PrivKey, error) {
+	per := uint64(cfg.Txs/cfg.Senders + 1)
+	each := per * (1 + (cfg.GasLimit+99)/100) // amount 1 + the minimum fee per transfer
+	var senders []keys.PrivKey
+	var msgs []tx.Msg
+	from := cfg.Funder.PubKey().Address()
+	for range cfg.Senders {
+		k, err := keys.Generate(keys.KeyEd25519)
+		if err != nil {
+			return nil, err
+		}
+		senders = append(senders, k)
+		msgs = append(msgs, &tx.MsgSend{From: from, To: k.PubKey().Address(), Amount: tx.Coin{Denom: tx.Denom, Amount: each}})
+	}
+	gas := uint64(30_000 + 20_000*len(msgs))
+	res, err := c.SendTx(ctx, cfg.Funder, msgs, client.TxOptions{GasLimit: gas}, true)
+	if err != nil {
+		return nil, fmt.Errorf("fund senders: %w", err)
+	}
+	if res.Code != 0 {
+		return nil, fmt.Errorf("fund senders: %s", res.Log)
+	}
+	return senders, nil
+}
+
+// watcher records when each block was first seen committed.
+type watcher struct {
+	c      *client.Client
+	mu     sync.Mutex
+	seen   map[string]time.Time // tx hash → commit observed
+	blocks map[int64]int        // height → txs
+	done   chan struct{}
+}
+
+func newWatcher(c *client.Client) *watcher {
+	return &watcher{c: c, seen: map[string]time.Time{}, blocks: map[int64]int{}, done: make(chan struct{})}
+}
+
+func (w *watcher) run(ctx context.Context, from int64) {
+	defer close(w.done)
+	next := from + 1
+	for ctx.Err() == nil {
+		b, err := w.c.Block(ctx, next)
+		if err != nil {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		now := time.Now()
+		w.mu.Lock()
+		for _, h := range b.Txs {
+			w.seen[h] = now
+		}
+		w.blocks[b.Height] = len(b.Txs)
+		w.mu.Unlock()
+		next++
+	}
+}
+
+func (w *watcher) count(submit map[string]time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for h := range submit {
+		if _, ok := w.seen[h]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *watcher) result(submit map[string]time.Time, sent, rejected int, start time.Time) (Result, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := Result{Sent: sent, Rejected: rejected}
+	var lat []time.Duration
+	var last time.Time
+	for h, t0 := range submit {
+		t1, ok := w.seen[h]
+		if !ok {
+			continue
+		}
+		r.Committed++
+		lat = append(lat, t1.Sub(t0))
+		if t1.After(last) {
+			last = t1
+		}
+	}
+	for _, n := range w.blocks {
+		if n > 0 {
+			r.Blocks++
+			r.MaxPerBlk = max(r.MaxPerBlk, n)
+		}
+	}
+	if r.Committed > 0 {
+		slices.Sort(lat)
+		r.Duration = last.Sub(start)
+		r.TPS = float64(r.Committed) / r.Duration.Seconds()
+		r.LatencyP50 = lat[len(lat)*50/100]
+		r.LatencyP90 = lat[len(lat)*90/100]
+		r.LatencyP99 = lat[len(lat)*99/100]
+	}
+	if r.Committed < len(submit) {
+		return r, fmt.Errorf("%w: %d of %d", ErrIncomplete, r.Committed, len(submit))
+	}
+	return r, nil
+}
