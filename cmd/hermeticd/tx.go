@@ -52,20 +52,26 @@ func (f *txFlags) options() (client.TxOptions, error) {
 }
 
 // parseCoin reads an amount in uherm: "1000uherm", "1000" or "2.5herm".
-func parseCoin(s string) (tx.Coin, error) {
+func parseCoin(in string) (tx.Coin, error) {
+	s := in
 	switch {
 	case strings.HasSuffix(s, tx.Denom):
 		s = strings.TrimSuffix(s, tx.Denom)
 	case strings.HasSuffix(s, "herm"):
 		whole, frac, _ := strings.Cut(strings.TrimSuffix(s, "herm"), ".")
 		if len(frac) > 6 {
-			return tx.Coin{}, fmt.Errorf("amount %q has more than 6 decimals", s)
+			return tx.Coin{}, fmt.Errorf("amount %q has more than 6 decimals", in)
+		}
+		if whole == "" {
+			whole = "0"
 		}
 		s = whole + frac + strings.Repeat("0", 6-len(frac))
+	default:
+		return tx.Coin{}, fmt.Errorf("bad amount %q: want e.g. 1000uherm or 1.5herm", in)
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return tx.Coin{}, fmt.Errorf("bad amount %q: want e.g. 1000uherm or 1.5herm", s)
+	if err != nil || n == 0 {
+		return tx.Coin{}, fmt.Errorf("bad amount %q: want a positive amount, e.g. 1000uherm or 1.5herm", in)
 	}
 	return tx.Coin{Denom: tx.Denom, Amount: n}, nil
 }
