@@ -1,0 +1,86 @@
+package cryptobox
+
+import "encoding/binary"
+
+// Sizes of a stored state value (CRYPTO.md §4).
+const (
+	saltSize       = 24
+	valueHeader    = 1 + saltSize
+	minStoredValue = valueHeader + blockSize
+)
+
+// ContractKey is contract_key = HKDF(state_ikm[0] ‖ contract_address, "contract") (CRYPTO.md §4).
+func ContractKey(stateIKM0 []byte, contractAddr []byte) [32]byte {
+	return hkdf2(stateIKM0, contractAddr, "contract")
+}
+
+// StateKeyKey is key_key = HKDF(state_ikm[0] ‖ contract_key, "state-key"), the key that encrypts
+// state keys. It uses the first state IKM, so lookups survive seed rotation.
+func StateKeyKey(stateIKM0 []byte, contractKey [32]byte) [32]byte {
+	return hkdf2(stateIKM0, contractKey[:], "state-key")
+}
+
+// StateValueKey is value_key(i) = HKDF(state_ikm[i] ‖ contract_key, "state-value"), where i is the
+// index of the seed the value is written under; stateIKM is state_ikm[i].
+func StateValueKey(stateIKM []byte, contractKey [32]byte) [32]byte {
+	return hkdf2(stateIKM, contractKey[:], "state-value")
+}
+
+// EncryptStateKey is stored_key = SIV(key_key, [], plaintext_key): deterministic, so a key can be
+// looked up by its encryption.
+func EncryptStateKey(keyKey [32]byte, plaintextKey []byte) ([]byte, error) {
+	return SIVSeal(keyKey[:], nil, plaintextKey)
+}
+
+// DecryptStateKey reverses [EncryptStateKey]; it returns ErrDecrypt on any failure.
+func DecryptStateKey(keyKey [32]byte, storedKey []byte) ([]byte, error) {
+	return SIVOpen(keyKey[:], nil, storedKey)
+}
+
+// WritePos places a state write in the chain: the block height, the transaction index in the block
+// and the index of the write among the block's contract-state writes (from 0, in execution order).
+// It is the salt24 of CRYPTO.md §4, so every validator produces the same bytes and a rewrite of the
+// same value looks fresh.
+type WritePos struct{ Height, TxIndex, WriteIndex uint64 }
+
+func (p WritePos) salt() [saltSize]byte {
+	var s [saltSize]byte
+	binary.BigEndian.PutUint64(s[0:], p.Height)
+	binary.BigEndian.PutUint64(s[8:], p.TxIndex)
+	binary.BigEndian.PutUint64(s[16:], p.WriteIndex)
+	return s
+}
+
+// EncryptStateValue is stored_value = u8(i) ‖ salt24 ‖ SIV(value_key(i), [stored_key, salt24],
+// plaintext) (CRYPTO.md §4), with i = seedIndex, valueKey = value_key(i), salt24 from pos and
+// storedKey the encrypted state key the value is stored under.
+func EncryptStateValue(valueKey [32]byte, seedIndex uint8, storedKey []byte, pos WritePos, plaintext []byte) ([]byte, error) {
+	salt := pos.salt()
+	out := make([]byte, valueHeader+blockSize+len(plaintext))
+	out[0] = seedIndex
+	copy(out[1:], salt[:])
+	ad := [2][]byte{storedKey, salt[:]}
+	if err := sealInto(out[valueHeader:], valueKey[:], ad[:], plaintext); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// StateValueSeedIndex returns the seed index i a stored value was written under, so the caller can
+// pick value_key(i). It returns ErrShortValue if stored is shorter than 1 + 24 + 16 bytes.
+func StateValueSeedIndex(stored []byte) (uint8, error) {
+	if len(stored) < minStoredValue {
+		return 0, ErrShortValue
+	}
+	return stored[0], nil
+}
+
+// DecryptStateValue reverses [EncryptStateValue]; valueKey must be value_key(i) for the index
+// [StateValueSeedIndex] returns. Errors: ErrShortValue, ErrDecrypt.
+func DecryptStateValue(valueKey [32]byte, storedKey, stored []byte) ([]byte, error) {
+	if len(stored) < minStoredValue {
+		return nil, ErrShortValue
+	}
+	ad := [2][]byte{storedKey, stored[1:valueHeader]}
+	return SIVOpen(valueKey[:], ad[:], stored[valueHeader:])
+}
