@@ -35,6 +35,8 @@ type Chain interface {
 	Account(addr keys.Address, height int64, prove bool) (app.Account, []app.Proof, error)
 	ValidatorSet(height int64) ([]app.Validator, int64, error)
 	Params() app.Params
+	EnclaveConfig() app.EnclaveGenesis
+	Registration(pub []byte) (app.RegistrationRecord, error)
 }
 
 // Consensus is the part of CometBFT's RPC the API forwards to; CometBFT's
@@ -66,6 +68,10 @@ func New(chain Chain, consensus Consensus, log *slog.Logger) *Server {
 	s.mux.HandleFunc("GET /hermetic/v1/blocks/{height}", s.block)
 	s.mux.HandleFunc("GET /hermetic/v1/txs/{hash}", s.tx)
 	s.mux.HandleFunc("POST /hermetic/v1/txs", s.broadcast)
+	s.mux.HandleFunc("GET /hermetic/v1/enclave", s.enclaveInfo)
+	s.mux.HandleFunc("GET /hermetic/v1/enclave/registrations/{pubkey}", s.registration)
+	// Where Secret Network's client libraries look for the tx key.
+	s.mux.HandleFunc("GET /registration/v1beta1/tx-key", s.txKey)
 	return s
 }
 
@@ -375,4 +381,47 @@ func (s *Server) waitTx(ctx context.Context, hash []byte) (TxResult, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// EnclaveInfo is the answer of GET /hermetic/v1/enclave: the network's
+// public enclave keys and attestation policy.
+type EnclaveInfo struct {
+	TxKey           []byte   `json:"tx_key"`
+	SeedExchangeKey []byte   `json:"seed_exchange_key"`
+	Measurements    [][]byte `json:"measurements"`
+	AllowSimulated  bool     `json:"allow_simulated"`
+}
+
+func (s *Server) enclaveInfo(w http.ResponseWriter, _ *http.Request) {
+	c := s.chain.EnclaveConfig()
+	writeJSON(w, http.StatusOK, EnclaveInfo{TxKey: c.Keys.TxKey, SeedExchangeKey: c.Keys.SeedExchangeKey,
+		Measurements: c.Policy.Measurements, AllowSimulated: c.Policy.AllowSimulated})
+}
+
+// TxKey is the answer of GET /registration/v1beta1/tx-key, in the shape
+// Secret Network's client libraries expect.
+type TxKey struct {
+	Key []byte `json:"key"` // base64 in JSON
+}
+
+func (s *Server) txKey(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, TxKey{Key: s.chain.EnclaveConfig().Keys.TxKey})
+}
+
+func (s *Server) registration(w http.ResponseWriter, r *http.Request) {
+	pub, err := hex.DecodeString(r.PathValue("pubkey"))
+	if err != nil || len(pub) != 32 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("registration key must be 64 hex characters"))
+		return
+	}
+	rec, err := s.chain.Registration(pub)
+	if errors.Is(err, app.ErrNotRegistered) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }

@@ -17,13 +17,16 @@ import (
 //	0x10 ‖ operator        → validator record (JSON, see validator)
 //	0x11 ‖ delegator ‖ op  → bonded amount, u64be
 //	0x20                   → chain parameters (JSON, see Params)
+//	0x23                   → enclave network keys and attestation policy (JSON, EnclaveGenesis)
+//	0x30 ‖ registration key → accepted enclave registration (JSON, RegistrationRecord)
 const (
-	prefixBalance    = 0x01
-	prefixSequence   = 0x02
-	prefixPubKey     = 0x03
-	prefixValidator  = 0x10
-	prefixDelegation = 0x11
-	prefixParams     = 0x20
+	prefixBalance      = 0x01
+	prefixSequence     = 0x02
+	prefixPubKey       = 0x03
+	prefixValidator    = 0x10
+	prefixDelegation   = 0x11
+	prefixParams       = 0x20
+	prefixRegistration = 0x30
 )
 
 func addrKey(prefix byte, a keys.Address) []byte {

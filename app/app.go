@@ -23,6 +23,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
@@ -47,12 +48,18 @@ var (
 	keyParams  = []byte{prefixParams}
 	keyChainID = []byte{prefixParams + 1}
 	keyMaxGas  = []byte{prefixParams + 2}
+	keyEnclave = []byte{prefixParams + 3}
 )
 
 // Options configure an App.
 type Options struct {
 	// Logger receives the application's logs; nil discards them.
 	Logger *slog.Logger
+	// Enclave is the node's enclave. The app asks it to encrypt the seeds
+	// for accepted registrations; a node without one cannot execute them.
+	Enclave enclave.Enclave
+	// Verifiers check attestation reports (default: enclave.DefaultVerifiers).
+	Verifiers enclave.Verifiers
 }
 
 // App implements abci.Application. CometBFT's local client serialises all
@@ -62,9 +69,13 @@ type Options struct {
 type App struct {
 	abci.BaseApplication
 
-	log    *slog.Logger
-	tree   *state.Tree
-	routes map[string]handler
+	log       *slog.Logger
+	tree      *state.Tree
+	routes    map[string]handler
+	enclave   enclave.Enclave
+	verifiers enclave.Verifiers
+
+	enclaveCfg EnclaveGenesis // network keys and attestation policy
 
 	chainID string
 	params  Params
@@ -97,7 +108,10 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1}
+	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1, enclave: opts.Enclave, verifiers: opts.Verifiers}
+	if a.verifiers == nil {
+		a.verifiers = enclave.DefaultVerifiers()
+	}
 	a.committed.Store(tree.Version())
 	if tree.Version() > 0 {
 		if err := a.loadMeta(tree); err != nil {
@@ -125,6 +139,13 @@ func (a *App) loadMeta(s state.Store) error {
 		return err
 	}
 	a.maxGas = int64(mg) - 1 // stored +1 so that "no limit" (-1) is representable
+	ebz, err := s.Get(keyEnclave)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(ebz, &a.enclaveCfg); err != nil {
+		return fmt.Errorf("decode enclave config: %w", err)
+	}
 	return nil
 }
 
@@ -171,6 +192,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	if err := setU64(s, keyMaxGas, uint64(a.maxGas+1)); err != nil {
 		return nil, err
+	}
+	if err := a.initEnclave(s, g.Enclave); err != nil {
+		return nil, fmt.Errorf("genesis enclave: %w", err)
 	}
 	accs, vals := g.sorted()
 	for _, acc := range accs {

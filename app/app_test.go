@@ -11,6 +11,8 @@ import (
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/enclave"
+	"github.com/hermetic-chain/hermetic/enclave/sim"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
@@ -29,6 +31,7 @@ type harness struct {
 	dave   keys.PrivKey // P-256
 	op     keys.PrivKey // the validator's operator
 	op2    keys.PrivKey // a second validator's operator
+	enc    *sim.Enclave // the node's enclave (shared by apps that must agree)
 }
 
 const startBalance = 10_000_000_000
@@ -51,12 +54,14 @@ func newHarnessAt(t testing.TB, dir string, fixed *harness) *harness {
 	tree, err := state.Open(dir, state.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { tree.Close() })
-	a, err := New(tree, Options{})
-	require.NoError(t, err)
-	h := &harness{t: t, app: a, tree: tree}
+	h := &harness{t: t, tree: tree}
 	if fixed != nil {
-		h.alice, h.bob, h.dave, h.op, h.op2 = fixed.alice, fixed.bob, fixed.dave, fixed.op, fixed.op2
+		h.alice, h.bob, h.dave, h.op, h.op2, h.enc = fixed.alice, fixed.bob, fixed.dave, fixed.op, fixed.op2, fixed.enc
 	} else {
+		h.enc, err = sim.Open(t.TempDir(), nil)
+		require.NoError(t, err)
+		_, err = h.enc.Bootstrap(context.Background())
+		require.NoError(t, err)
 		h.alice, h.bob, h.dave = genKey(t, keys.KeyEd25519), genKey(t, keys.KeyEd25519), genKey(t, keys.KeyP256)
 		h.op, h.op2 = genKey(t, keys.KeyEd25519), genKey(t, keys.KeyEd25519)
 	}
@@ -65,7 +70,12 @@ func newHarnessAt(t testing.TB, dir string, fixed *harness) *harness {
 		s[0] = seed
 		return ed25519.NewKeyFromSeed(s).Public().(ed25519.PublicKey)
 	}
-	g := GenesisState{Params: DefaultParams()}
+	a, err := New(tree, Options{Enclave: h.enc})
+	require.NoError(t, err)
+	h.app = a
+	nk, err := h.enc.NetworkKeys()
+	require.NoError(t, err)
+	g := GenesisState{Params: DefaultParams(), Enclave: EnclaveGenesis{Keys: nk, Policy: enclave.Policy{Measurements: [][]byte{enclave.SimMeasurement}, AllowSimulated: true}}}
 	for _, k := range []keys.PrivKey{h.alice, h.bob, h.dave, h.op, h.op2} {
 		g.Accounts = append(g.Accounts, GenesisAccount{Address: k.PubKey().Address(), Balance: startBalance})
 	}

@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+
+	"github.com/hermetic-chain/hermetic/enclave"
 )
 
 // Codespace is the ABCI codespace of every error the application returns.
@@ -62,6 +64,16 @@ var codes = []struct {
 	{ErrNoMessages, 20},
 	{ErrPubKeyMismatch, 21},
 	{ErrInternal, 22},
+	{ErrAlreadyRegistered, 23},
+	// A refused registration has the code of the enclave's reason; these
+	// come before ErrRegistration, which they are wrapped with.
+	{enclave.ErrBadReport, 24},
+	{enclave.ErrSimulatedNotAllowed, 25},
+	{enclave.ErrUnlistedMeasurement, 26},
+	{enclave.ErrReportBinding, 27},
+	{enclave.ErrUnknownReportType, 28},
+	{ErrRegistration, 29},
+	{ErrNotRegistered, 30},
 }
 
 // Code returns the ABCI result code of err: 0 for nil, the sentinel's code for

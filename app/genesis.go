@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -73,15 +72,18 @@ type GenesisState struct {
 	Params     Params             `json:"params"`
 	Accounts   []GenesisAccount   `json:"accounts"`
 	Validators []GenesisValidator `json:"validators"`
-	// Extra holds the genesis state of later modules (enclave registration,
-	// compute), keyed by module name and handled by their InitGenesis.
-	Extra map[string]json.RawMessage `json:"extra,omitempty"`
+	// Enclave holds the network's enclave keys, the attestation policy and
+	// the genesis validators' enclave registrations.
+	Enclave EnclaveGenesis `json:"enclave"`
 }
 
 // Validate checks a genesis state for mistakes a user can make by hand.
 func (g *GenesisState) Validate() error {
 	if err := g.Params.validate(); err != nil {
 		return fmt.Errorf("genesis params: %w", err)
+	}
+	if err := g.Enclave.validate(); err != nil {
+		return err
 	}
 	seen := map[keys.Address]bool{}
 	funds := map[keys.Address]uint64{}

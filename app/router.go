@@ -41,9 +41,10 @@ func route[M any, PM interface {
 // routes returns the message handlers by type URL.
 func routes() map[string]handler {
 	return map[string]handler{
-		new(tx.MsgSend).TypeURL():   route(handleSend),
-		new(tx.MsgBond).TypeURL():   route(handleBond),
-		new(tx.MsgUnbond).TypeURL(): route(handleUnbond),
+		new(tx.MsgSend).TypeURL():            route(handleSend),
+		new(tx.MsgBond).TypeURL():            route(handleBond),
+		new(tx.MsgUnbond).TypeURL():          route(handleUnbond),
+		new(tx.MsgRegisterEnclave).TypeURL(): route(handleRegister),
 	}
 }
 

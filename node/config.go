@@ -26,6 +26,10 @@ type Config struct {
 	// LogLevel is the level of Hermetic's logs: debug, info, warn or error.
 	// CometBFT's own logs are shown from warn up unless it is debug.
 	LogLevel string
+	// AllowSimulatedAttestation agrees to run on a chain whose genesis
+	// accepts simulated attestation reports (development networks). A
+	// node refuses such a chain unless this is set.
+	AllowSimulatedAttestation bool
 }
 
 // defaultCometConfig is CometBFT's default configuration with Hermetic's
@@ -63,7 +67,13 @@ address = %q
 [log]
 # debug, info, warn or error. CometBFT's own logs show from warn up unless debug.
 level = %q
-`, c.APIAddress, c.LogLevel)
+
+[enclave]
+# The enclave backend is "sim": SIMULATION, no hardware protection.
+# Run on a chain whose genesis accepts simulated attestation reports, which
+# prove nothing: true only for development and test networks.
+allow_simulated_attestation = %t
+`, c.APIAddress, c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", h.HermeticConfig(), err)
 	}
@@ -97,5 +107,6 @@ func LoadConfig(h Home) (*Config, error) {
 	}
 	c.APIAddress = hv.GetString("api.address")
 	c.LogLevel = hv.GetString("log.level")
+	c.AllowSimulatedAttestation = hv.GetBool("enclave.allow_simulated_attestation")
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hermetic-chain/hermetic/app"
+	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/keyring"
 	"github.com/hermetic-chain/hermetic/keys"
 )
@@ -47,6 +49,10 @@ type InitOptions struct {
 	GenesisTime time.Time
 	// Addresses are the listen addresses; empty ones take the defaults.
 	Addresses Addresses
+	// AllowSimulatedAttestation makes a genesis that accepts simulated
+	// attestation reports (development networks only) and a configuration
+	// that agrees to run on it.
+	AllowSimulatedAttestation bool
 }
 
 // Addresses are a node's listen addresses.
@@ -74,7 +80,7 @@ func Init(h Home, o InitOptions) error {
 	if err := h.mustNotExist(); err != nil {
 		return err
 	}
-	c := &Config{Comet: defaultCometConfig(h, o.Moniker), APIAddress: DefaultAPIAddress, LogLevel: "info"}
+	c := &Config{Comet: defaultCometConfig(h, o.Moniker), APIAddress: DefaultAPIAddress, LogLevel: "info", AllowSimulatedAttestation: o.AllowSimulatedAttestation}
 	o.Addresses.apply(c)
 	if err := writeConfig(h, c); err != nil {
 		return err
@@ -92,6 +98,13 @@ func Init(h Home, o InitOptions) error {
 		return fmt.Errorf("create operator key: %w", err)
 	}
 	g := &app.GenesisState{Params: app.DefaultParams()}
+	e, err := openEnclave(h, nil)
+	if err != nil {
+		return err
+	}
+	if g.Enclave, err = bootstrapEnclave(context.Background(), e, o.AllowSimulatedAttestation); err != nil {
+		return err
+	}
 	g.Accounts = append(g.Accounts, app.GenesisAccount{Address: op.Address, Balance: DevAccountBalance})
 	g.Validators = append(g.Validators, app.GenesisValidator{Operator: op.Address, ConsKey: id.consKey, Bonded: ValidatorBond, Moniker: o.Moniker})
 	if o.DevAccounts {
@@ -146,13 +159,14 @@ func Testnet(dir string, o TestnetOptions) error {
 	configs := make([]*Config, o.Validators)
 	ids := make([]nodeIdentity, o.Validators)
 	g := &app.GenesisState{Params: app.DefaultParams()}
+	var boot enclave.Enclave
 	for k := range o.Validators {
 		h := Home(filepath.Join(dir, "node"+strconv.Itoa(k)))
 		if err := h.mustNotExist(); err != nil {
 			return err
 		}
 		ip := net.IPv4(ip4[0], ip4[1], ip4[2], ip4[3]+byte(k)).String()
-		c := &Config{Comet: defaultCometConfig(h, "node"+strconv.Itoa(k)), APIAddress: net.JoinHostPort(ip, strconv.Itoa(o.APIPort)), LogLevel: "info"}
+		c := &Config{Comet: defaultCometConfig(h, "node"+strconv.Itoa(k)), APIAddress: net.JoinHostPort(ip, strconv.Itoa(o.APIPort)), LogLevel: "info", AllowSimulatedAttestation: true}
 		c.Comet.P2P.ListenAddress = "tcp://" + net.JoinHostPort(ip, strconv.Itoa(o.P2PPort))
 		c.Comet.RPC.ListenAddress = "tcp://" + net.JoinHostPort(ip, strconv.Itoa(o.RPCPort))
 		c.Comet.P2P.AllowDuplicateIP = true
@@ -178,6 +192,25 @@ func Testnet(dir string, o TestnetOptions) error {
 		g.Accounts = append(g.Accounts, app.GenesisAccount{Address: op.Address, Balance: DevAccountBalance})
 		g.Validators = append(g.Validators, app.GenesisValidator{Operator: op.Address, ConsKey: id.consKey, Bonded: ValidatorBond, Moniker: c.Comet.Moniker})
 		homes[k], configs[k], ids[k] = h, c, id
+		// Node 0's enclave bootstraps the network; every other node's
+		// enclave registers with an attestation report, which is verified
+		// against the genesis policy before node 0's enclave encrypts the
+		// seeds to it. Each node installs its seeds at start; no seed file
+		// is copied between homes.
+		e, err := openEnclave(h, nil)
+		if err != nil {
+			return err
+		}
+		if k == 0 {
+			boot = e
+			if g.Enclave, err = bootstrapEnclave(context.Background(), e, true); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := registerAtGenesis(context.Background(), boot, e, o.ChainID, &g.Enclave); err != nil {
+			return fmt.Errorf("node%d enclave: %w", k, err)
+		}
 	}
 	kr, err := keyring.Open(filepath.Join(dir, "keyring"), "test", nil)
 	if err != nil {

@@ -36,7 +36,7 @@ func startDevnet(t *testing.T) (*Node, Home, *client.Client) {
 	t.Helper()
 	h := Home(filepath.Join(t.TempDir(), "home"))
 	err := Init(h, InitOptions{
-		ChainID: "node-test", Moniker: "test", KeyringBackend: "test", DevAccounts: true,
+		ChainID: "node-test", Moniker: "test", KeyringBackend: "test", DevAccounts: true, AllowSimulatedAttestation: true,
 		Addresses: Addresses{
 			P2P: "tcp://127.0.0.1:" + freePort(t),
 			RPC: "tcp://127.0.0.1:" + freePort(t),

@@ -18,9 +18,11 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	"github.com/cometbft/cometbft/types"
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/app"
+	"github.com/hermetic-chain/hermetic/enclave/sim"
 	"github.com/hermetic-chain/hermetic/state"
 )
 
@@ -30,13 +32,14 @@ var ErrHomeInUse = errors.New("node home is in use by another process")
 
 // Node is a running Hermetic node.
 type Node struct {
-	log   *slog.Logger
-	cfg   *Config
-	tree  *state.Tree
-	app   *app.App
-	comet *cmtnode.Node
-	dbs   *dbTracker
-	http  *http.Server
+	log     *slog.Logger
+	cfg     *Config
+	tree    *state.Tree
+	app     *app.App
+	comet   *cmtnode.Node
+	dbs     *dbTracker
+	enclave *sim.Enclave
+	http    *http.Server
 	// APIAddr is where the API listens (resolved, so port 0 shows the port).
 	APIAddr string
 }
@@ -56,6 +59,19 @@ func Start(ctx context.Context, h Home, log *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("open state in %s: %w", h.AppData(), err)
 	}
 	n := &Node{log: log, cfg: cfg, tree: tree}
+	if n.enclave, err = openEnclave(h, log.With("module", "enclave")); err != nil {
+		tree.Close()
+		return nil, err
+	}
+	doc, err := types.GenesisDocFromFile(h.Genesis())
+	if err != nil {
+		tree.Close()
+		return nil, fmt.Errorf("read genesis: %w", err)
+	}
+	if err := prepareEnclave(ctx, n.enclave, doc, cfg, log.With("module", "enclave")); err != nil {
+		tree.Close()
+		return nil, err
+	}
 	if err := n.start(ctx); err != nil {
 		n.Stop()
 		return nil, err
@@ -65,7 +81,7 @@ func Start(ctx context.Context, h Home, log *slog.Logger) (*Node, error) {
 
 func (n *Node) start(ctx context.Context) error {
 	var err error
-	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app")})
+	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave})
 	if err != nil {
 		return err
 	}

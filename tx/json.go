@@ -34,6 +34,8 @@ func newMsg(typeURL string) decodable {
 		return new(MsgBond)
 	case (*MsgUnbond)(nil).TypeURL():
 		return new(MsgUnbond)
+	case (*MsgRegisterEnclave)(nil).TypeURL():
+		return new(MsgRegisterEnclave)
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ Ctrl-C stops the node cleanly.`,
 			if fresh {
 				if err := node.Init(h, node.InitOptions{
 					ChainID: DevnetChainID, Moniker: "devnet", KeyringBackend: "test", DevAccounts: true,
-					Addresses: addrs,
+					Addresses: addrs, AllowSimulatedAttestation: true,
 				}); err != nil {
 					return fmt.Errorf("create devnet home: %w", err)
 				}
@@ -121,6 +121,8 @@ use "hermeticd testnet".`,
 	cmd.Flags().StringVar(&o.ChainID, "chain-id", "hermetic-1", "chain id")
 	cmd.Flags().StringVar(&o.Moniker, "moniker", "validator", "validator name")
 	cmd.Flags().StringVar(&o.KeyringBackend, "keyring-backend", "file", "keyring backend for the operator key: file or test")
+	cmd.Flags().BoolVar(&o.AllowSimulatedAttestation, "allow-simulated-attestation", false,
+		"let enclaves without a TEE register (their reports prove nothing): development and test networks only")
 	addressFlags(cmd, &o.Addresses, "")
 	return cmd
 }

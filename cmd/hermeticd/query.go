@@ -14,7 +14,7 @@ import (
 
 func queryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "query", Aliases: []string{"q"}, Short: "Read the chain"}
-	cmd.AddCommand(queryAccountCmd(g), queryBalanceCmd(g), queryTxCmd(g), queryBlockCmd(g), queryValidatorsCmd(g))
+	cmd.AddCommand(queryAccountCmd(g), queryBalanceCmd(g), queryTxCmd(g), queryBlockCmd(g), queryValidatorsCmd(g), queryEnclaveCmd(g))
 	return cmd
 }
 
@@ -170,6 +170,30 @@ func queryValidatorsCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%duherm\n", val.Moniker, val.Operator, val.Power, val.Tokens)
 				}
 				tw.Flush()
+			})
+		},
+	}
+}
+
+func queryEnclaveCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "enclave",
+		Short: "Show the network's tx key, seed-exchange key and attestation policy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			e, err := g.client().EnclaveInfo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return g.print(cmd.OutOrStdout(), e, func(w io.Writer) {
+				sim := "refused"
+				if e.AllowSimulated {
+					sim = "accepted (development network: they prove nothing)"
+				}
+				fmt.Fprintf(w, "tx key:            %x\nseed exchange key: %x\nsimulated reports: %s\n", e.TxKey, e.SeedExchangeKey, sim)
+				for _, m := range e.Measurements {
+					fmt.Fprintf(w, "measurement:       %x\n", m)
+				}
 			})
 		},
 	}

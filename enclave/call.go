@@ -1,0 +1,241 @@
+package enclave
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hermetic-chain/hermetic/cryptobox"
+	"github.com/hermetic-chain/hermetic/state"
+)
+
+// Call is one contract call handed to the enclave.
+type Call struct {
+	// Contract is the contract's address; its state keys derive from it.
+	Contract []byte
+	// CodeHash is the SHA-256 of the code about to run; an encrypted input
+	// must name it (CRYPTO.md §2).
+	CodeHash [32]byte
+	// Input is the encrypted wire, or the message itself when Plaintext.
+	Input []byte
+	// Plaintext marks an input the transaction declared unencrypted; its
+	// output is then plaintext too.
+	Plaintext bool
+	// State is the contract's stored (encrypted) state.
+	State state.Store
+	// Pos is where the call's writes happen; WriteIndex advances with each
+	// write so every validator encrypts identically (CRYPTO.md §4).
+	Pos *cryptobox.WritePos
+}
+
+// Runner runs a contract on its plaintext message inside the enclave, with
+// the contract's state decrypted. The VM implements it.
+type Runner interface {
+	Run(ctx context.Context, msg []byte, store state.Store) ([]byte, error)
+}
+
+// Output is a call's result as it leaves the enclave.
+type Output struct {
+	// Data is the result, or the contract's error message when Failed;
+	// encrypted to the sender unless the input was plaintext.
+	Data []byte
+	// Failed reports a contract error; the call's state writes were
+	// discarded.
+	Failed bool
+	// Encrypted reports whether Data is encrypted.
+	Encrypted bool
+}
+
+// ErrEncryptedState: a stored value does not decrypt (tampered state, or a
+// seed this enclave lacks).
+var ErrEncryptedState = errors.New("contract state does not decrypt")
+
+// StateKeys are the keys of one contract's state.
+type StateKeys struct {
+	keyKey    [32]byte
+	valueKeys [][32]byte // by seed index
+	current   uint8
+}
+
+// NewStateKeys derives a contract's state keys from the state IKMs, oldest
+// seed first (CRYPTO.md §4). Backends call it; nothing outside enclave/
+// holds the IKMs it takes.
+func NewStateKeys(stateIKMs [][]byte, contract []byte) StateKeys {
+	ck := cryptobox.ContractKey(stateIKMs[0], contract)
+	k := StateKeys{keyKey: cryptobox.StateKeyKey(stateIKMs[0], ck), current: uint8(len(stateIKMs) - 1)}
+	for _, ikm := range stateIKMs {
+		k.valueKeys = append(k.valueKeys, cryptobox.StateValueKey(ikm, ck))
+	}
+	return k
+}
+
+// contractStore is a contract's plaintext view of its encrypted state: keys
+// are encrypted deterministically for lookups, values with the write
+// position as a salt.
+type contractStore struct {
+	keys   StateKeys
+	parent state.Store
+	pos    *cryptobox.WritePos
+}
+
+var _ state.Store = (*contractStore)(nil)
+
+func (s *contractStore) storedKey(k []byte) ([]byte, error) {
+	if len(k) == 0 {
+		return nil, state.ErrEmptyKey
+	}
+	return cryptobox.EncryptStateKey(s.keys.keyKey, k)
+}
+
+func (s *contractStore) open(sk, stored []byte) ([]byte, error) {
+	i, err := cryptobox.StateValueSeedIndex(stored)
+	if err != nil || int(i) >= len(s.keys.valueKeys) {
+		return nil, ErrEncryptedState
+	}
+	v, err := cryptobox.DecryptStateValue(s.keys.valueKeys[i], sk, stored)
+	if err != nil {
+		return nil, ErrEncryptedState
+	}
+	return v, nil
+}
+
+func (s *contractStore) Get(k []byte) ([]byte, error) {
+	sk, err := s.storedKey(k)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.parent.Get(sk)
+	if err != nil || stored == nil {
+		return nil, err
+	}
+	return s.open(sk, stored)
+}
+
+func (s *contractStore) Has(k []byte) (bool, error) {
+	sk, err := s.storedKey(k)
+	if err != nil {
+		return false, err
+	}
+	return s.parent.Has(sk)
+}
+
+func (s *contractStore) Set(k, v []byte) error {
+	if v == nil {
+		return state.ErrNilValue
+	}
+	sk, err := s.storedKey(k)
+	if err != nil {
+		return err
+	}
+	stored, err := cryptobox.EncryptStateValue(s.keys.valueKeys[s.keys.current], s.keys.current, sk, *s.pos, v)
+	if err != nil {
+		return err
+	}
+	s.pos.WriteIndex++
+	return s.parent.Set(sk, stored)
+}
+
+func (s *contractStore) Delete(k []byte) error {
+	sk, err := s.storedKey(k)
+	if err != nil {
+		return err
+	}
+	return s.parent.Delete(sk)
+}
+
+// Iterator decrypts every key of the contract, orders the plaintext keys
+// and walks the range: iteration over confidential state. It costs a
+// decryption per stored key, which the caller's gas meter sees as a read of
+// each.
+func (s *contractStore) Iterator(start, end []byte, reverse bool) (state.Iterator, error) {
+	it, err := s.parent.Iterator(nil, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var entries []plainEntry
+	for ; it.Valid(); it.Next() {
+		k, err := cryptobox.DecryptStateKey(s.keys.keyKey, it.Key())
+		if err != nil {
+			return nil, ErrEncryptedState
+		}
+		if (start != nil && bytes.Compare(k, start) < 0) || (end != nil && bytes.Compare(k, end) >= 0) {
+			continue
+		}
+		entries = append(entries, plainEntry{key: k, storedKey: bytes.Clone(it.Key()), stored: bytes.Clone(it.Value())})
+	}
+	if err := it.Error(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(entries, func(a, b plainEntry) int { return bytes.Compare(a.key, b.key) })
+	if reverse {
+		slices.Reverse(entries)
+	}
+	return &plainIterator{store: s, entries: entries}, nil
+}
+
+type plainEntry struct{ key, storedKey, stored []byte }
+
+type plainIterator struct {
+	store   *contractStore
+	entries []plainEntry
+	value   []byte
+	err     error
+}
+
+func (it *plainIterator) Valid() bool { return it.err == nil && len(it.entries) > 0 }
+func (it *plainIterator) Next()       { it.entries, it.value = it.entries[1:], nil }
+func (it *plainIterator) Key() []byte { return it.entries[0].key }
+func (it *plainIterator) Value() []byte {
+	if it.value == nil {
+		e := it.entries[0]
+		v, err := it.store.open(e.storedKey, e.stored)
+		if err != nil {
+			it.err = err
+			return nil
+		}
+		it.value = v
+	}
+	return it.value
+}
+func (it *plainIterator) Error() error { return it.err }
+func (it *plainIterator) Close() error { return nil }
+
+// ExecuteWith runs a call for a backend that holds the state keys and can open
+// inputs: the shared part of every backend's Execute.
+func ExecuteWith(ctx context.Context, call Call, keys StateKeys, open func(wire []byte) (*cryptobox.Input, error), run Runner) (Output, error) {
+	msg := call.Input
+	var txKey *[32]byte
+	if !call.Plaintext {
+		in, err := open(call.Input)
+		if err != nil {
+			return Output{}, fmt.Errorf("decrypt input: %w", err)
+		}
+		if err := in.CheckCodeHash(call.CodeHash); err != nil {
+			return Output{}, fmt.Errorf("decrypt input: %w", err)
+		}
+		msg, txKey = in.Msg, &in.TxKey
+	}
+	cache := state.NewCache(call.State)
+	store := &contractStore{keys: keys, parent: cache, pos: call.Pos}
+	pos := *call.Pos
+	data, runErr := run.Run(ctx, msg, store)
+	out := Output{Data: data}
+	if runErr != nil {
+		cache.Discard()
+		*call.Pos = pos // discarded writes do not count
+		out = Output{Data: []byte(runErr.Error()), Failed: true}
+	} else if err := cache.Write(); err != nil {
+		return Output{}, fmt.Errorf("write contract state: %w", err)
+	}
+	if txKey != nil {
+		ct, err := cryptobox.EncryptOutput(*txKey, out.Data)
+		if err != nil {
+			return Output{}, fmt.Errorf("encrypt output: %w", err)
+		}
+		out.Data, out.Encrypted = ct, true
+	}
+	return out, nil
+}
