@@ -49,6 +49,9 @@ type Enclave struct {
 	// shared caches X25519(io_sk, pk_u) for senders that reuse a key
 	// (wallets do). It is emptied when full and when the seeds change.
 	shared map[[32]byte][]byte
+	// stateKeys caches each contract's derived state keys (three HKDFs).
+	// Emptied when full and when the seeds change.
+	stateKeys map[string]enclave.StateKeys
 }
 
 var _ enclave.Enclave = (*Enclave)(nil)
@@ -63,7 +66,7 @@ func Open(dir string, log *slog.Logger) (*Enclave, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Enclave{dir: dir, sealKey: key, shared: map[[32]byte][]byte{}}
+	e := &Enclave{dir: dir, sealKey: key, shared: map[[32]byte][]byte{}, stateKeys: map[string]enclave.StateKeys{}}
 	sealed, err := os.ReadFile(filepath.Join(dir, seedsFile))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -187,6 +190,7 @@ func (e *Enclave) setSeeds(seeds [][]byte) {
 		e.stateIKMs = append(e.stateIKMs, ikm[:])
 	}
 	clear(e.shared)
+	clear(e.stateKeys)
 }
 
 // Info implements enclave.Enclave.
@@ -371,7 +375,14 @@ func (e *Enclave) Execute(ctx context.Context, call enclave.Call, run enclave.Ru
 		e.mu.Unlock()
 		return enclave.Output{}, enclave.ErrNoSeed
 	}
-	keys := enclave.NewStateKeys(e.stateIKMs, call.Contract)
+	keys, ok := e.stateKeys[string(call.Contract)]
+	if !ok {
+		keys = enclave.NewStateKeys(e.stateIKMs, call.Contract)
+		if len(e.stateKeys) >= sharedCacheSize {
+			clear(e.stateKeys)
+		}
+		e.stateKeys[string(call.Contract)] = keys
+	}
 	e.mu.Unlock()
 	return enclave.ExecuteWith(ctx, call, keys, func(wire []byte) (*cryptobox.Input, error) {
 		return cryptobox.OpenInput(e.sharedSecret, wire)
