@@ -2,12 +2,16 @@ package node
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,8 +21,11 @@ import (
 
 	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/client"
+	"github.com/hermetic-chain/hermetic/cryptobox"
+	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/keyring"
 	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
@@ -222,4 +229,56 @@ func TestAPIRefusesBadRequests(t *testing.T) {
 	st2, err := c.Status(context.Background())
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, st2.LatestHeight, st.LatestHeight)
+}
+
+// echoRunner is a contract for the boundary test: it answers its message
+// reversed, or fails with a message that names its input.
+type echoRunner struct{}
+
+func (echoRunner) Run(_ context.Context, msg []byte, _ state.Store) ([]byte, error) {
+	if strings.HasPrefix(string(msg), "fail:") {
+		return nil, errors.New("refused " + string(msg[5:]))
+	}
+	out := []byte(string(msg))
+	slices.Reverse(out)
+	return out, nil
+}
+
+// TestClientEncryptsForTheNodesEnclave: the Go client fetches the running
+// node's tx key, encrypts an input only the node's enclave can open, and
+// reads the enclave's encrypted answer and encrypted error.
+func TestClientEncryptsForTheNodesEnclave(t *testing.T) {
+	n, _, c := startDevnet(t)
+	ctx := context.Background()
+	codeHash := sha256.Sum256([]byte("echo"))
+	enc := c.Encryptor()
+	call := func(msg string) (enclave.Output, *client.Session) {
+		t.Helper()
+		wire, sess, err := enc.Encrypt(ctx, codeHash, []byte(msg))
+		require.NoError(t, err)
+		require.NotContains(t, string(wire), msg)
+		out, err := n.enclave.Execute(ctx, enclave.Call{Contract: []byte("c"), CodeHash: codeHash, Input: wire,
+			State: state.NewCache(n.tree), Pos: &cryptobox.WritePos{}}, echoRunner{})
+		require.NoError(t, err)
+		require.True(t, out.Encrypted)
+		return out, sess
+	}
+	out, sess := call("machine-7 vibration 0.31")
+	pt, err := sess.Decrypt(out.Data)
+	require.NoError(t, err)
+	require.Equal(t, "13.0 noitarbiv 7-enihcam", string(pt))
+	pt, err = sess.Decrypt([]byte(base64.StdEncoding.EncodeToString(out.Data)))
+	require.NoError(t, err)
+	require.Equal(t, "13.0 noitarbiv 7-enihcam", string(pt))
+
+	out, sess = call("fail:line-3")
+	require.True(t, out.Failed)
+	require.NotContains(t, string(out.Data), "line-3")
+	err = sess.DecryptError("message 0: " + client.EncryptedErrorPrefix + base64.StdEncoding.EncodeToString(out.Data))
+	require.ErrorIs(t, err, client.ErrContract)
+	require.ErrorContains(t, err, "refused line-3")
+	// Another session cannot read it.
+	_, other := call("x")
+	_, err = other.Decrypt(out.Data)
+	require.Error(t, err)
 }
