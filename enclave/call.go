@@ -206,6 +206,10 @@ func (it *plainIterator) Close() error { return nil }
 // ExecuteWith runs a call for a backend that holds the state keys and can open
 // inputs: the shared part of every backend's Execute.
 func ExecuteWith(ctx context.Context, call Call, keys StateKeys, open func(wire []byte) (*cryptobox.Input, error), run Runner) (Output, error) {
+	return call.run(ctx, keys, open, run, false)
+}
+
+func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte) (*cryptobox.Input, error), run Runner, query bool) (Output, error) {
 	msg := call.Input
 	var txKey *[32]byte
 	if !call.Plaintext {
@@ -219,7 +223,10 @@ func ExecuteWith(ctx context.Context, call Call, keys StateKeys, open func(wire 
 		msg, txKey = in.Msg, &in.TxKey
 	}
 	cache := state.NewCache(call.State)
-	store := &contractStore{keys: keys, parent: cache, pos: call.Pos}
+	var store state.Store = &contractStore{keys: keys, parent: cache, pos: call.Pos}
+	if query {
+		store = readOnly{store}
+	}
 	pos := *call.Pos
 	data, runErr := run.Run(ctx, msg, store)
 	out := Output{Data: data}
@@ -238,4 +245,17 @@ func ExecuteWith(ctx context.Context, call Call, keys StateKeys, open func(wire 
 		out.Data, out.Encrypted = ct, true
 	}
 	return out, nil
+}
+
+// readOnly refuses writes: the store a query runs on.
+type readOnly struct{ state.Store }
+
+func (readOnly) Set(_, _ []byte) error { return state.ErrReadOnly }
+func (readOnly) Delete(_ []byte) error { return state.ErrReadOnly }
+
+// QueryWith runs a query for a backend: ExecuteWith on a read-only view of
+// the contract's state.
+func QueryWith(ctx context.Context, call Call, keys StateKeys, open func(wire []byte) (*cryptobox.Input, error), run Runner) (Output, error) {
+	call.Pos = &cryptobox.WritePos{}
+	return call.run(ctx, keys, open, run, true)
 }

@@ -47,6 +47,10 @@ type Enclave interface {
 	// contract's decrypted state, and returns its output encrypted to the
 	// sender (CRYPTO.md §2–§4).
 	Execute(ctx context.Context, call Call, run Runner) (Output, error)
+	// Query is Execute for an encrypted query: the contract reads its
+	// decrypted state and any write fails with state.ErrReadOnly; the
+	// answer is encrypted to the sender. call.Pos is not used.
+	Query(ctx context.Context, call Call, run Runner) (Output, error)
 }
 
 // Info describes an enclave backend.

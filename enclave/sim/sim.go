@@ -370,21 +370,40 @@ func (e *Enclave) sharedSecret(pub []byte) ([]byte, error) {
 
 // Execute implements enclave.Enclave.
 func (e *Enclave) Execute(ctx context.Context, call enclave.Call, run enclave.Runner) (enclave.Output, error) {
-	e.mu.Lock()
-	if len(e.seeds) == 0 {
-		e.mu.Unlock()
-		return enclave.Output{}, enclave.ErrNoSeed
+	keys, err := e.contractKeys(call.Contract)
+	if err != nil {
+		return enclave.Output{}, err
 	}
-	keys, ok := e.stateKeys[string(call.Contract)]
+	return enclave.ExecuteWith(ctx, call, keys, e.openInput, run)
+}
+
+// Query implements enclave.Enclave.
+func (e *Enclave) Query(ctx context.Context, call enclave.Call, run enclave.Runner) (enclave.Output, error) {
+	keys, err := e.contractKeys(call.Contract)
+	if err != nil {
+		return enclave.Output{}, err
+	}
+	return enclave.QueryWith(ctx, call, keys, e.openInput, run)
+}
+
+func (e *Enclave) openInput(wire []byte) (*cryptobox.Input, error) {
+	return cryptobox.OpenInput(e.sharedSecret, wire)
+}
+
+// contractKeys returns a contract's state keys, from the cache if it can.
+func (e *Enclave) contractKeys(contract []byte) (enclave.StateKeys, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.seeds) == 0 {
+		return enclave.StateKeys{}, enclave.ErrNoSeed
+	}
+	keys, ok := e.stateKeys[string(contract)]
 	if !ok {
-		keys = enclave.NewStateKeys(e.stateIKMs, call.Contract)
+		keys = enclave.NewStateKeys(e.stateIKMs, contract)
 		if len(e.stateKeys) >= sharedCacheSize {
 			clear(e.stateKeys)
 		}
-		e.stateKeys[string(call.Contract)] = keys
+		e.stateKeys[string(contract)] = keys
 	}
-	e.mu.Unlock()
-	return enclave.ExecuteWith(ctx, call, keys, func(wire []byte) (*cryptobox.Input, error) {
-		return cryptobox.OpenInput(e.sharedSecret, wire)
-	}, run)
+	return keys, nil
 }

@@ -288,3 +288,33 @@ func TestStateOfOneContractIsUnreadableByAnother(t *testing.T) {
 	out = run("tenant-a", "b/", "list")
 	require.Equal(t, "", string(out.Data))
 }
+
+// TestQueryIsEncryptedAndReadOnly: an encrypted query reads the contract's
+// state, answers encrypted, and cannot write.
+func TestQueryIsEncryptedAndReadOnly(t *testing.T) {
+	e, nk := bootstrapped(t)
+	codeHash := sha256.Sum256([]byte("counter code"))
+	store := newStore(t)
+	pos := &cryptobox.WritePos{}
+	_, err := e.Execute(context.Background(), enclave.Call{Contract: []byte("c"), Input: []byte("abcd"), Plaintext: true, State: store, Pos: pos}, counter{})
+	require.NoError(t, err)
+
+	wire, sess, err := cryptobox.EncryptInput(rand.Reader, nk.TxKey, codeHash, []byte("list"))
+	require.NoError(t, err)
+	out, err := e.Query(context.Background(), enclave.Call{Contract: []byte("c"), CodeHash: codeHash, Input: wire, State: store}, counter{})
+	require.NoError(t, err)
+	require.False(t, out.Failed)
+	pt, err := sess.DecryptOutput(out.Data)
+	require.NoError(t, err)
+	require.Equal(t, "count,entry/abcd,", string(pt))
+
+	// The counter writes on any other message: as a query, that fails.
+	wire, sess, err = cryptobox.EncryptInput(rand.Reader, nk.TxKey, codeHash, []byte("xy"))
+	require.NoError(t, err)
+	out, err = e.Query(context.Background(), enclave.Call{Contract: []byte("c"), CodeHash: codeHash, Input: wire, State: store}, counter{})
+	require.NoError(t, err)
+	require.True(t, out.Failed)
+	msg, err := sess.DecryptOutput(out.Data)
+	require.NoError(t, err)
+	require.Contains(t, string(msg), state.ErrReadOnly.Error())
+}
