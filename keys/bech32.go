@@ -151,3 +151,27 @@ func convertBits(data []byte, fromBits, toBits uint, pad bool) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// EncodeBech32 encodes data as a BIP-173 bech32 string with the human-readable
+// prefix hrp. Contract addresses, which are longer than account addresses,
+// use it directly.
+func EncodeBech32(hrp string, data []byte) (string, error) {
+	conv, err := convertBits(data, 8, 5, true)
+	if err != nil {
+		return "", err
+	}
+	return bech32Encode(hrp, conv)
+}
+
+// DecodeBech32 decodes a BIP-173 bech32 string into its prefix and data.
+func DecodeBech32(s string) (string, []byte, error) {
+	hrp, data, err := bech32Decode(s)
+	if err != nil {
+		return "", nil, err
+	}
+	b, err := convertBits(data, 5, 8, false)
+	if err != nil {
+		return "", nil, err
+	}
+	return hrp, b, nil
+}

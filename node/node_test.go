@@ -278,7 +278,7 @@ func TestClientEncryptsForTheNodesEnclave(t *testing.T) {
 	require.ErrorIs(t, err, client.ErrContract)
 	require.ErrorContains(t, err, "refused line-3")
 	// Another session cannot read it.
-	_, other := call("x")
+	_, other := call("another session")
 	_, err = other.Decrypt(out.Data)
 	require.Error(t, err)
 }

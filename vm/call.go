@@ -1,0 +1,212 @@
+package vm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/hermetic-chain/hermetic/state"
+)
+
+// Call is one call of a contract entry point.
+type Call struct {
+	// Code is the hash of the stored code to run.
+	Code [32]byte
+	// Entry is the entry point: instantiate, execute, query, migrate,
+	// reply or sudo.
+	Entry string
+	Env   Env
+	// Info is the sender and funds; instantiate and execute only.
+	Info *MessageInfo
+	// Msg is the JSON message (for reply, the JSON Reply).
+	Msg []byte
+	// Store is the contract's state, as the contract sees it.
+	Store state.Store
+	// Querier answers query_chain; nil refuses every query.
+	Querier Querier
+	// GasLimit is the gas the call may use.
+	GasLimit uint64
+	// Debug receives the contract's debug messages; nil drops them.
+	Debug func(string)
+}
+
+// Result is what a call returned: the entry point's JSON result (a
+// ContractResult, or a QueryResult for query) and the gas it used.
+type Result struct {
+	JSON    []byte
+	GasUsed uint64
+}
+
+// maxResult bounds what a contract may return.
+const maxResult = 4 << 20
+
+// Call runs an entry point in a fresh instance of the code. The error is
+// ErrOutOfGas, ErrTrap (with the contract's abort message), ErrMemory or
+// ErrNoEntryPoint; a contract that returns {"error": ...} is not an error
+// here, its Result says so. Result.GasUsed is set in every case.
+func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
+	cm, err := v.compiledCode(c.Code)
+	if err != nil {
+		return Result{}, err
+	}
+	withInfo := c.Entry == "instantiate" || c.Entry == "execute"
+	if _, ok := cm.ExportedFunctions()[c.Entry]; !ok {
+		return Result{}, fmt.Errorf("%w: %s", ErrNoEntryPoint, c.Entry)
+	}
+	if withInfo && c.Info == nil {
+		return Result{}, fmt.Errorf("%s needs the message info", c.Entry)
+	}
+	ce := &callEnv{store: c.Store, querier: c.Querier, debug: c.Debug}
+	defer func() {
+		for _, it := range ce.iterators {
+			it.Close()
+		}
+	}()
+	ctx = context.WithValue(ctx, callEnvKey{}, ce)
+
+	mod, err := v.rt.InstantiateModule(ctx, cm, v.moduleConfig(c.Env))
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: instantiate: %v", ErrTrap, err)
+	}
+	defer mod.Close(ctx)
+	gas, ok := mod.ExportedGlobal(GasGlobal).(api.MutableGlobal)
+	if !ok {
+		return Result{}, fmt.Errorf("%w: no gas counter", ErrInvalidCode)
+	}
+	gas.Set(c.GasLimit)
+	used := func() uint64 { return c.GasLimit - gas.Get() }
+
+	res, err := v.run(ctx, mod, c, withInfo)
+	if err != nil {
+		return Result{GasUsed: used()}, classify(err, gas.Get(), ce)
+	}
+	return Result{JSON: res, GasUsed: used()}, nil
+}
+
+// run passes the inputs, calls the entry point and reads its result.
+func (v *VM) run(ctx context.Context, mod api.Module, c Call, withInfo bool) ([]byte, error) {
+	if init := mod.ExportedFunction("_initialize"); init != nil {
+		// A Go (WASI reactor) contract initialises its runtime first.
+		if _, err := init.Call(ctx); err != nil {
+			return nil, err
+		}
+	}
+	envJSON, err := json.Marshal(c.Env)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]uint64, 0, 3)
+	inputs := [][]byte{envJSON}
+	if withInfo {
+		infoJSON, err := json.Marshal(c.Info)
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, infoJSON)
+	}
+	inputs = append(inputs, c.Msg)
+	for _, in := range inputs {
+		charge(mod, GasPerByte*uint64(len(in)))
+		ptr, err := passBytes(ctx, mod, in)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, uint64(ptr))
+	}
+	out, err := mod.ExportedFunction(c.Entry).Call(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return readBytes(mod.Memory(), uint32(out[0]), maxResult)
+}
+
+// classify maps what ended a call to the package's errors. The metering
+// code sets the gas counter to zero before it traps for lack of gas.
+func classify(err error, gasLeft uint64, ce *callEnv) error {
+	switch {
+	case errors.Is(err, ErrOutOfGas), gasLeft == 0:
+		return ErrOutOfGas
+	case errors.Is(err, ErrMemory), errors.Is(err, ErrTrap), errors.Is(err, ErrInvalidCode):
+		return unwrapRecovered(err)
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return fmt.Errorf("%w: exited with code %d", ErrTrap, exit.ExitCode())
+	}
+	return fmt.Errorf("%w: %s", ErrTrap, firstLine(err.Error()))
+}
+
+// unwrapRecovered drops wazero's stack trace from a host error.
+func unwrapRecovered(err error) error {
+	for _, target := range []error{ErrMemory, ErrTrap, ErrInvalidCode} {
+		if errors.Is(err, target) {
+			return fmt.Errorf("%w: %s", target, trimPrefix(firstLine(err.Error()), target.Error()+": "))
+		}
+	}
+	return err
+}
+
+func firstLine(s string) string {
+	for i := range len(s) {
+		if s[i] == '\n' {
+			s = s[:i]
+			break
+		}
+	}
+	const suffix = " (recovered by wazero)"
+	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
+		s = s[:len(s)-len(suffix)]
+	}
+	return s
+}
+
+func trimPrefix(s, p string) string {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// moduleConfig gives an instance nothing of the host: no files, arguments,
+// environment or stdio; its clocks read the block time and its random
+// bytes come from a stream seeded by the block and contract, so a Go
+// contract behaves the same on every validator.
+func (v *VM) moduleConfig(env Env) wazero.ModuleConfig {
+	nanos, _ := strconv.ParseInt(env.Block.Time, 10, 64)
+	seed := sha256.Sum256(fmt.Appendf(nil, "hermetic/vm/rand/v1\x00%s\x00%d\x00%s", env.Block.ChainID, env.Block.Height, env.Contract.Address))
+	return wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithRandSource(&hashStream{seed: seed}).
+		WithWalltime(func() (int64, int32) { return nanos / 1e9, int32(nanos % 1e9) }, sys.ClockResolution(1)).
+		WithNanotime(func() int64 { return nanos }, sys.ClockResolution(1))
+}
+
+// hashStream is a deterministic byte stream: SHA-256(seed ‖ counter) blocks.
+type hashStream struct {
+	seed [32]byte
+	n    uint64
+	buf  []byte
+}
+
+func (h *hashStream) Read(p []byte) (int, error) {
+	for i := range p {
+		if len(h.buf) == 0 {
+			var c [8]byte
+			binary.BigEndian.PutUint64(c[:], h.n)
+			h.n++
+			b := sha256.Sum256(append(h.seed[:], c[:]...))
+			h.buf = b[:]
+		}
+		p[i], h.buf = h.buf[0], h.buf[1:]
+	}
+	return len(p), nil
+}

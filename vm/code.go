@@ -1,0 +1,187 @@
+package vm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/hermetic-chain/hermetic/vm/meter"
+)
+
+// Code is a stored contract: its hash (SHA-256 of the uncompressed,
+// uninstrumented module: the code hash clients put in encrypted inputs) and
+// what the upload checks found.
+type Code struct {
+	Hash         [32]byte
+	Size         int
+	Capabilities []string // what the contract requires (requires_* exports)
+	EntryPoints  []string // which of instantiate, execute, query, migrate, reply it exports
+}
+
+// Capabilities are the CosmWasm capabilities Hermetic offers. A contract
+// that exports requires_X for any other X is refused at upload: staking,
+// stargate and ibc2 do not exist on Hermetic.
+var Capabilities = []string{"iterator", "cosmwasm_1_1", "cosmwasm_1_2", "cosmwasm_1_3", "cosmwasm_1_4"}
+
+// entryPoints are the CosmWasm entry points, in the order Code lists them.
+var entryPoints = []string{"instantiate", "execute", "query", "migrate", "reply", "sudo"}
+
+// requiredExports every contract must have.
+var requiredExports = []struct {
+	name    string
+	params  []api.ValueType
+	results []api.ValueType
+}{
+	{"interface_version_8", nil, nil},
+	{"allocate", []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+	{"deallocate", []api.ValueType{api.ValueTypeI32}, nil},
+	{"instantiate", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+}
+
+// gzipMagic starts a gzip stream; uploads may be gzipped.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// Unpack returns the uncompressed module of an upload, gzip or not, refusing
+// more than max bytes.
+func Unpack(upload []byte, max int) ([]byte, error) {
+	if !bytes.HasPrefix(upload, gzipMagic) {
+		if len(upload) > max {
+			return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrCodeTooLarge, len(upload), max)
+		}
+		return upload, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(upload))
+	if err != nil {
+		return nil, fmt.Errorf("%w: gzip: %v", ErrInvalidCode, err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: gzip: %v", ErrInvalidCode, err)
+	}
+	if len(out) > max {
+		return nil, fmt.Errorf("%w: more than %d bytes uncompressed", ErrCodeTooLarge, max)
+	}
+	return out, nil
+}
+
+// Store checks an uploaded module (gzip accepted), instruments it for gas
+// and compiles it, and returns its Code. Storing the same code twice is
+// cheap.
+func (v *VM) Store(ctx context.Context, upload []byte) (Code, error) {
+	wasm, err := Unpack(upload, v.cfg.MaxCodeSize)
+	if err != nil {
+		return Code{}, err
+	}
+	code := Code{Hash: sha256.Sum256(wasm), Size: len(wasm)}
+	v.mu.Lock()
+	_, done := v.compiled[code.Hash]
+	v.mu.Unlock()
+	// The metering rewrite parses the module first, checking every count
+	// against the bytes present: wazero's decoder trusts them and can be
+	// made to reserve gigabytes by a 30-byte module.
+	metered, _, err := meter.Instrument(wasm, meter.Config{GrowPageCost: GasPerPage, BulkUnitCost: 1})
+	if err != nil {
+		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
+	}
+	cm, err := v.rt.CompileModule(ctx, metered)
+	if err != nil {
+		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
+	}
+	if err := check(cm, &code, v.wasiFuncs); err != nil {
+		cm.Close(ctx)
+		return Code{}, err
+	}
+	if done {
+		cm.Close(ctx)
+		return code, nil
+	}
+	v.mu.Lock()
+	v.compiled[code.Hash] = cm
+	v.mu.Unlock()
+	return code, nil
+}
+
+// check applies the upload rules to a compiled module.
+func check(m wazero.CompiledModule, code *Code, wasiFuncs []string) error {
+	if n := len(m.ImportedMemories()); n > 0 {
+		return fmt.Errorf("%w: imports a memory; a contract must define its own", ErrInvalidCode)
+	}
+	mems := m.ExportedMemories()
+	if _, ok := mems["memory"]; !ok || len(mems) != 1 {
+		return fmt.Errorf("%w: must define and export exactly one memory, named \"memory\"", ErrInvalidCode)
+	}
+	exports := m.ExportedFunctions()
+	for _, r := range requiredExports {
+		f, ok := exports[r.name]
+		if !ok {
+			return fmt.Errorf("%w: %s", ErrMissingExport, r.name)
+		}
+		if !slices.Equal(f.ParamTypes(), r.params) || !slices.Equal(f.ResultTypes(), r.results) {
+			return fmt.Errorf("%w: %s has the wrong signature", ErrInvalidCode, r.name)
+		}
+	}
+	var caps []string
+	for name := range exports {
+		if c, ok := strings.CutPrefix(name, "requires_"); ok {
+			caps = append(caps, c)
+		}
+	}
+	slices.Sort(caps)
+	for _, c := range caps {
+		if !slices.Contains(Capabilities, c) {
+			return fmt.Errorf("%w: %q (Hermetic offers %s)", ErrCapability, c, strings.Join(Capabilities, ", "))
+		}
+	}
+	code.Capabilities = caps
+	for _, e := range entryPoints {
+		if _, ok := exports[e]; ok {
+			code.EntryPoints = append(code.EntryPoints, e)
+		}
+	}
+	for _, f := range m.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if err := checkImport(mod, name, f, wasiFuncs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkImport(mod, name string, f api.FunctionDefinition, wasiFuncs []string) error {
+	switch mod {
+	case envModule:
+		want, ok := hostSignatures[name]
+		if !ok {
+			return fmt.Errorf("%w: env.%s", ErrUnknownImport, name)
+		}
+		if !slices.Equal(f.ParamTypes(), want.params) || !slices.Equal(f.ResultTypes(), want.results) {
+			return fmt.Errorf("%w: env.%s has the wrong signature", ErrInvalidCode, name)
+		}
+		return nil
+	case wasiModule:
+		if !slices.Contains(wasiFuncs, name) {
+			return fmt.Errorf("%w: %s.%s", ErrUnknownImport, mod, name)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s.%s", ErrUnknownImport, mod, name)
+}
+
+// compiledCode returns the instrumented module of a stored code.
+func (v *VM) compiledCode(hash [32]byte) (wazero.CompiledModule, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	cm, ok := v.compiled[hash]
+	if !ok {
+		return nil, fmt.Errorf("%w: %x", ErrUnknownCode, hash)
+	}
+	return cm, nil
+}

@@ -1,0 +1,124 @@
+// Package vm runs Hermetic's smart contracts: WebAssembly modules that follow
+// the CosmWasm 1.x contract ABI, on the wazero runtime with its compiler
+// engine. Uploaded code is validated (size, one memory, the required
+// exports, the capabilities it asks for) and rewritten for deterministic gas
+// metering (package vm/meter) before it is compiled; compiled code is cached
+// on disk in the node's home.
+//
+// Every call gets a fresh instance with a memory limit, the CosmWasm host
+// functions ("env" imports) bound to that call's state, and a gas limit.
+// Out of gas, a memory limit, a trap or an abort end the call with an error
+// and the caller discards its writes.
+//
+// Determinism: the engine runs integer code deterministically, the metering
+// rewrite canonicalises NaNs, and the host functions give the same answers
+// on every node (no clock, randomness or map order reaches a contract
+// except through Env).
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// Config tunes a VM.
+type Config struct {
+	// CacheDir keeps compiled code between runs (the node's home); empty
+	// keeps it in memory only.
+	CacheDir string
+	// MemoryLimitPages caps a contract's memory, in 64 KiB pages
+	// (default 512: 32 MiB).
+	MemoryLimitPages uint32
+	// MaxCodeSize caps an uploaded module, uncompressed (default 3 MiB).
+	MaxCodeSize int
+}
+
+// Defaults.
+const (
+	DefaultMemoryLimitPages = 512
+	DefaultMaxCodeSize      = 3 << 20
+)
+
+// VM compiles and runs contracts. It is safe for concurrent use; each call
+// runs in its own instance.
+type VM struct {
+	cfg   Config
+	rt    wazero.Runtime
+	cache wazero.CompilationCache
+
+	wasiFuncs []string // the WASI functions a Go contract may import
+
+	mu       sync.Mutex
+	compiled map[[32]byte]wazero.CompiledModule
+}
+
+// Errors callers can test for.
+var (
+	// ErrInvalidCode: the module is not valid WebAssembly or breaks an
+	// upload rule; the message says which.
+	ErrInvalidCode = errors.New("invalid contract code")
+	// ErrCodeTooLarge: the module exceeds MaxCodeSize.
+	ErrCodeTooLarge = errors.New("contract code too large")
+	// ErrMissingExport: a required export is missing.
+	ErrMissingExport = errors.New("contract lacks a required export")
+	// ErrCapability: the contract requires a capability Hermetic lacks.
+	ErrCapability = errors.New("contract requires a capability Hermetic does not offer")
+	// ErrUnknownImport: the contract imports a function Hermetic does not
+	// provide.
+	ErrUnknownImport = errors.New("contract imports an unknown function")
+	// ErrOutOfGas: the call used up its gas.
+	ErrOutOfGas = errors.New("out of gas")
+	// ErrTrap: the contract trapped (unreachable, bad memory access, a
+	// division by zero...) or aborted; the message says why.
+	ErrTrap = errors.New("contract trapped")
+	// ErrMemory: the contract passed a region outside its memory or
+	// exceeded the memory limit.
+	ErrMemory = errors.New("contract memory error")
+	// ErrNoEntryPoint: the contract does not export the entry point called.
+	ErrNoEntryPoint = errors.New("contract has no such entry point")
+	// ErrUnknownCode: no code with that hash was stored in this VM.
+	ErrUnknownCode = errors.New("unknown code")
+)
+
+// New returns a VM.
+func New(ctx context.Context, cfg Config) (*VM, error) {
+	if cfg.MemoryLimitPages == 0 {
+		cfg.MemoryLimitPages = DefaultMemoryLimitPages
+	}
+	if cfg.MaxCodeSize == 0 {
+		cfg.MaxCodeSize = DefaultMaxCodeSize
+	}
+	v := &VM{cfg: cfg, compiled: map[[32]byte]wazero.CompiledModule{}}
+	rc := wazero.NewRuntimeConfigCompiler().
+		WithMemoryLimitPages(cfg.MemoryLimitPages).
+		WithCloseOnContextDone(false)
+	if cfg.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("open compilation cache in %s: %w", cfg.CacheDir, err)
+		}
+		v.cache = c
+		rc = rc.WithCompilationCache(c)
+	}
+	v.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if err := v.instantiateHost(ctx); err != nil {
+		v.rt.Close(ctx)
+		return nil, err
+	}
+	return v, nil
+}
+
+// Close releases the runtime and compiled code.
+func (v *VM) Close(ctx context.Context) error {
+	err := v.rt.Close(ctx)
+	if v.cache != nil {
+		if cerr := v.cache.Close(ctx); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
