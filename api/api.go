@@ -24,6 +24,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/hermetic-chain/hermetic/app"
+	"github.com/hermetic-chain/hermetic/compute"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/tx"
 )
@@ -37,6 +38,9 @@ type Chain interface {
 	Params() app.Params
 	EnclaveConfig() app.EnclaveGenesis
 	Registration(pub []byte) (app.RegistrationRecord, error)
+	CodeInfo(id uint64) (compute.CodeInfo, error)
+	ContractInfo(addr keys.ContractAddress) (compute.ContractInfo, error)
+	ContractQuery(ctx context.Context, addr keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error)
 }
 
 // Consensus is the part of CometBFT's RPC the API forwards to; CometBFT's
@@ -70,6 +74,9 @@ func New(chain Chain, consensus Consensus, log *slog.Logger) *Server {
 	s.mux.HandleFunc("POST /hermetic/v1/txs", s.broadcast)
 	s.mux.HandleFunc("GET /hermetic/v1/enclave", s.enclaveInfo)
 	s.mux.HandleFunc("GET /hermetic/v1/enclave/registrations/{pubkey}", s.registration)
+	s.mux.HandleFunc("GET /hermetic/v1/codes/{id}", s.code)
+	s.mux.HandleFunc("GET /hermetic/v1/contracts/{address}", s.contract)
+	s.mux.HandleFunc("POST /hermetic/v1/contracts/{address}/query", s.contractQuery)
 	// Where Secret Network's client libraries look for the tx key.
 	s.mux.HandleFunc("GET /registration/v1beta1/tx-key", s.txKey)
 	return s
@@ -277,16 +284,20 @@ func (s *Server) block(w http.ResponseWriter, r *http.Request) {
 
 // TxResult is the answer of GET /hermetic/v1/txs/{hash} and of a broadcast.
 type TxResult struct {
-	Hash      string          `json:"hash"`
-	Height    int64           `json:"height,omitempty"`
-	Index     uint32          `json:"index,omitempty"`
-	Code      uint32          `json:"code"`
-	Codespace string          `json:"codespace,omitempty"`
-	Log       string          `json:"log,omitempty"`
-	GasWanted int64           `json:"gas_wanted,omitempty"`
-	GasUsed   int64           `json:"gas_used,omitempty"`
-	Events    []abci.Event    `json:"events,omitempty"`
-	Tx        json.RawMessage `json:"tx,omitempty"` // the decoded transaction
+	Hash      string       `json:"hash"`
+	Height    int64        `json:"height,omitempty"`
+	Index     uint32       `json:"index,omitempty"`
+	Code      uint32       `json:"code"`
+	Codespace string       `json:"codespace,omitempty"`
+	Log       string       `json:"log,omitempty"`
+	GasWanted int64        `json:"gas_wanted,omitempty"`
+	GasUsed   int64        `json:"gas_used,omitempty"`
+	Events    []abci.Event `json:"events,omitempty"`
+	// Data is what the messages returned: a JSON list with one base64
+	// string (or null) per message; contract data is encrypted for the
+	// sender.
+	Data json.RawMessage `json:"data,omitempty"`
+	Tx   json.RawMessage `json:"tx,omitempty"` // the decoded transaction
 }
 
 func (s *Server) tx(w http.ResponseWriter, r *http.Request) {
@@ -307,7 +318,7 @@ func txResult(res *ctypes.ResultTx) TxResult {
 	out := TxResult{
 		Hash: res.Hash.String(), Height: res.Height, Index: res.Index,
 		Code: res.TxResult.Code, Codespace: res.TxResult.Codespace, Log: res.TxResult.Log,
-		GasWanted: res.TxResult.GasWanted, GasUsed: res.TxResult.GasUsed, Events: res.TxResult.Events,
+		GasWanted: res.TxResult.GasWanted, GasUsed: res.TxResult.GasUsed, Events: res.TxResult.Events, Data: res.TxResult.Data,
 	}
 	if t, err := tx.Decode(res.Tx); err == nil {
 		if bz, err := json.Marshal(t); err == nil {
@@ -424,4 +435,77 @@ func (s *Server) registration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) code(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("code id must be a positive integer"))
+		return
+	}
+	info, err := s.chain.CodeInfo(id)
+	if errors.Is(err, compute.ErrUnknownCode) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) contract(w http.ResponseWriter, r *http.Request) {
+	addr, err := keys.ParseContractAddress(r.PathValue("address"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	info, err := s.chain.ContractInfo(addr)
+	if errors.Is(err, compute.ErrUnknownContract) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// ContractQueryRequest is the body of POST /hermetic/v1/contracts/{address}/query:
+// the query encrypted to the tx key (CRYPTO.md §2), or plaintext when
+// Plaintext is set.
+type ContractQueryRequest struct {
+	Msg       []byte `json:"msg"`
+	Plaintext bool   `json:"plaintext,omitempty"`
+}
+
+// ContractQueryResponse is the contract's answer, encrypted for the sender
+// unless the query was plaintext.
+type ContractQueryResponse struct {
+	Data []byte `json:"data"`
+}
+
+func (s *Server) contractQuery(w http.ResponseWriter, r *http.Request) {
+	addr, err := keys.ParseContractAddress(r.PathValue("address"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	var req ContractQueryRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("decode request: %w", err))
+		return
+	}
+	out, err := s.chain.ContractQuery(r.Context(), addr, req.Msg, req.Plaintext)
+	switch {
+	case errors.Is(err, compute.ErrUnknownContract):
+		writeError(w, http.StatusNotFound, err)
+		return
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error(), Code: app.Code(err)})
+		return
+	}
+	writeJSON(w, http.StatusOK, ContractQueryResponse{Data: out})
 }

@@ -23,10 +23,13 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/hermetic-chain/hermetic/compute"
+	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
+	"github.com/hermetic-chain/hermetic/vm"
 )
 
 // AppVersion is the version of the state machine's rules, reported to CometBFT.
@@ -60,6 +63,8 @@ type Options struct {
 	Enclave enclave.Enclave
 	// Verifiers check attestation reports (default: enclave.DefaultVerifiers).
 	Verifiers enclave.Verifiers
+	// VM runs contracts; with Enclave it enables the compute module.
+	VM *vm.VM
 }
 
 // App implements abci.Application. CometBFT's local client serialises all
@@ -76,6 +81,11 @@ type App struct {
 	verifiers enclave.Verifiers
 
 	enclaveCfg EnclaveGenesis // network keys and attestation policy
+	compute    *compute.Keeper
+
+	inCheck   bool               // CheckTx is running
+	checkPos  cryptobox.WritePos // contract-state writes of CheckTx (not consensus)
+	lastNanos atomic.Int64       // time of the last finalized block, for queries
 
 	chainID string
 	params  Params
@@ -93,6 +103,8 @@ type blockContext struct {
 	height  int64
 	time    time.Time
 	touched []keys.Address // validators whose power may have changed
+	txIndex uint32
+	pos     cryptobox.WritePos // counts the block's contract-state writes
 }
 
 func (b *blockContext) touchValidator(op keys.Address) {
@@ -111,6 +123,9 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1, enclave: opts.Enclave, verifiers: opts.Verifiers}
 	if a.verifiers == nil {
 		a.verifiers = enclave.DefaultVerifiers()
+	}
+	if opts.VM != nil && opts.Enclave != nil {
+		a.compute = compute.NewKeeper(opts.VM, opts.Enclave, a)
 	}
 	a.committed.Store(tree.Version())
 	if tree.Version() > 0 {
@@ -243,9 +258,11 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // FinalizeBlock executes a decided block's transactions in order and returns
 // their results, the validator updates and the new app hash.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
-	a.block = blockContext{height: req.Height, time: req.Time}
+	a.block = blockContext{height: req.Height, time: req.Time, pos: cryptobox.WritePos{Height: uint64(req.Height)}}
+	a.lastNanos.Store(req.Time.UnixNano())
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
+		a.block.txIndex = uint32(i)
 		results[i] = a.runTx(a.tree, raw)
 		if results[i].Codespace == "" && results[i].Code == 1 {
 			// An error the app does not classify is a bug or a broken store:
@@ -335,21 +352,33 @@ func (a *App) runTx(s state.Store, raw []byte) *abci.ExecTxResult {
 	}
 	msgs := state.NewCache(s)
 	ms := gasStore{parent: msgs, meter: meter}
+	var evs []abci.Event
+	var data [][]byte
 	for i, m := range t.Msgs {
 		h, ok := a.routes[m.TypeURL]
 		if !ok {
 			msgs.Discard()
 			return result(fmt.Errorf("%w: message %d has type %q", ErrUnknownMessage, i, m.TypeURL), t.GasLimit, meter.Used())
 		}
-		if _, err := h(a, ms, signer, m.Value); err != nil {
+		mr, err := h(a, ms, signer, m.Value)
+		if err != nil {
 			msgs.Discard()
 			return result(fmt.Errorf("message %d: %w", i, err), t.GasLimit, meter.Used())
 		}
+		evs = append(evs, mr.events...)
+		data = append(data, mr.data)
 	}
 	if err := msgs.Write(); err != nil {
 		return result(fmt.Errorf("%w: write messages' state: %v", ErrInternal, err), t.GasLimit, meter.Used())
 	}
-	return result(nil, t.GasLimit, meter.Used())
+	r := result(nil, t.GasLimit, meter.Used())
+	r.Events = evs
+	if slices.ContainsFunc(data, func(d []byte) bool { return d != nil }) {
+		// The data of each message, in order, as a JSON list of base64
+		// strings (null for a message without data).
+		r.Data, _ = json.Marshal(data)
+	}
+	return r
 }
 
 // classifyDecode maps the tx package's decoding errors to the app's codes.

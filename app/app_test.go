@@ -16,6 +16,7 @@ import (
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
+	"github.com/hermetic-chain/hermetic/vm"
 )
 
 const testChainID = "hermetic-test"
@@ -70,7 +71,10 @@ func newHarnessAt(t testing.TB, dir string, fixed *harness) *harness {
 		s[0] = seed
 		return ed25519.NewKeyFromSeed(s).Public().(ed25519.PublicKey)
 	}
-	a, err := New(tree, Options{Enclave: h.enc})
+	v, err := vm.New(context.Background(), vm.Config{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { v.Close(context.Background()) })
+	a, err := New(tree, Options{Enclave: h.enc, VM: v})
 	require.NoError(t, err)
 	h.app = a
 	nk, err := h.enc.NetworkKeys()

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/enclave"
+	"github.com/hermetic-chain/hermetic/vm"
 )
 
 // Codespace is the ABCI codespace of every error the application returns.
@@ -74,6 +76,25 @@ var codes = []struct {
 	{enclave.ErrUnknownReportType, 28},
 	{ErrRegistration, 29},
 	{ErrNotRegistered, 30},
+	// Contract calls. The enclave's reasons for refusing an input come
+	// before ErrContractInput, which wraps them.
+	{cryptobox.ErrWrongCodeHash, 43},
+	{cryptobox.ErrDecrypt, 44},
+	{cryptobox.ErrLowOrder, 45},
+	{cryptobox.ErrShortWire, 46},
+	{cryptobox.ErrBadCodeHash, 47},
+	{ErrContractFailed, 31},
+	{ErrContractInput, 32},
+	{ErrUnknownCode, 33},
+	{ErrNoContract, 34},
+	{ErrNotAdmin, 35},
+	{ErrContractMsg, 36},
+	{ErrInvalidCode, 37},
+	{vm.ErrCapability, 38},
+	{vm.ErrMissingExport, 39},
+	{vm.ErrUnknownImport, 40},
+	{vm.ErrCodeTooLarge, 41},
+	{ErrNoCompute, 42},
 }
 
 // Code returns the ABCI result code of err: 0 for nil, the sentinel's code for

@@ -40,6 +40,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if a.check == nil {
 		a.check = state.NewCache(a.tree)
 	}
+	a.inCheck = true
+	defer func() { a.inCheck = false }()
 	if t, err := tx.Decode(req.Tx); err == nil {
 		res, held, err := a.holdIfAhead(t, req.Tx)
 		if err != nil {

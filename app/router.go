@@ -13,7 +13,14 @@ import (
 
 // handler executes one message of a transaction signed by signer. It writes
 // only through s, which the caller discards if any message fails.
-type handler func(a *App, s state.Store, signer keys.Address, value []byte) ([]abci.Event, error)
+type handler func(a *App, s state.Store, signer keys.Address, value []byte) (msgResult, error)
+
+// msgResult is what a message produced: its events and its response data
+// (contract messages' data, encrypted for the sender when the input was).
+type msgResult struct {
+	events []abci.Event
+	data   []byte
+}
 
 // message is what every routed message type provides.
 type message interface {
@@ -25,26 +32,38 @@ type message interface {
 func route[M any, PM interface {
 	*M
 	message
-}](run func(a *App, s state.Store, signer keys.Address, m PM) ([]abci.Event, error)) handler {
-	return func(a *App, s state.Store, signer keys.Address, value []byte) ([]abci.Event, error) {
+}](run func(a *App, s state.Store, signer keys.Address, m PM) (msgResult, error)) handler {
+	return func(a *App, s state.Store, signer keys.Address, value []byte) (msgResult, error) {
 		m := PM(new(M))
 		if err := m.Unmarshal(value); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrTxDecode, m.TypeURL(), err)
+			return msgResult{}, fmt.Errorf("%w: %s: %v", ErrTxDecode, m.TypeURL(), err)
 		}
 		if err := m.ValidateBasic(); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, m.TypeURL(), err)
+			return msgResult{}, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, m.TypeURL(), err)
 		}
 		return run(a, s, signer, m)
+	}
+}
+
+// events adapts a handler that produces only events.
+func events[PM any](run func(a *App, s state.Store, signer keys.Address, m PM) ([]abci.Event, error)) func(a *App, s state.Store, signer keys.Address, m PM) (msgResult, error) {
+	return func(a *App, s state.Store, signer keys.Address, m PM) (msgResult, error) {
+		ev, err := run(a, s, signer, m)
+		return msgResult{events: ev}, err
 	}
 }
 
 // routes returns the message handlers by type URL.
 func routes() map[string]handler {
 	return map[string]handler{
-		new(tx.MsgSend).TypeURL():            route(handleSend),
-		new(tx.MsgBond).TypeURL():            route(handleBond),
-		new(tx.MsgUnbond).TypeURL():          route(handleUnbond),
-		new(tx.MsgRegisterEnclave).TypeURL(): route(handleRegister),
+		new(tx.MsgSend).TypeURL():            route(events(handleSend)),
+		new(tx.MsgBond).TypeURL():            route(events(handleBond)),
+		new(tx.MsgUnbond).TypeURL():          route(events(handleUnbond)),
+		new(tx.MsgRegisterEnclave).TypeURL(): route(events(handleRegister)),
+		new(tx.MsgStoreCode).TypeURL():       route(handleStoreCode),
+		new(tx.MsgInstantiate).TypeURL():     route(handleInstantiate),
+		new(tx.MsgExecute).TypeURL():         route(handleExecute),
+		new(tx.MsgMigrate).TypeURL():         route(handleMigrate),
 	}
 }
 

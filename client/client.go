@@ -48,9 +48,20 @@ func (c *Client) BaseURL() string { return c.base }
 type APIError struct {
 	Status  int
 	Message string
+	// Code is the app's error code when the node gave one.
+	Code uint32
 }
 
 func (e *APIError) Error() string { return e.Message }
+
+// Unwrap returns the app's sentinel error for the code, so that
+// errors.Is(err, app.ErrContractFailed) works on API errors.
+func (e *APIError) Unwrap() error {
+	if e.Code == 0 {
+		return nil
+	}
+	return app.ErrorForCode(e.Code, e.Message)
+}
 
 // ErrNotFound matches an APIError whose status is 404.
 var ErrNotFound = errors.New("not found")
@@ -88,7 +99,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if resp.StatusCode != http.StatusOK {
 		var e api.Error
 		if json.Unmarshal(bz, &e) == nil && e.Error != "" {
-			return &APIError{Status: resp.StatusCode, Message: e.Error}
+			return &APIError{Status: resp.StatusCode, Message: e.Error, Code: e.Code}
 		}
 		return &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
 	}

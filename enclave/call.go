@@ -238,13 +238,28 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 		return Output{}, fmt.Errorf("write contract state: %w", err)
 	}
 	if txKey != nil {
-		ct, err := cryptobox.EncryptOutput(*txKey, out.Data)
+		encrypt := func(b []byte) ([]byte, error) { return cryptobox.EncryptOutput(*txKey, b) }
+		var err error
+		if rs, ok := run.(ResultSealer); ok && !out.Failed {
+			out.Data, err = rs.SealResult(out.Data, encrypt)
+		} else {
+			out.Data, err = encrypt(out.Data)
+		}
 		if err != nil {
 			return Output{}, fmt.Errorf("encrypt output: %w", err)
 		}
-		out.Data, out.Encrypted = ct, true
+		out.Encrypted = true
 	}
 	return out, nil
+}
+
+// ResultSealer is a Runner that knows the structure of its results and
+// encrypts their parts for the sender itself (CRYPTO.md §3: the data, each
+// event attribute, each contract-to-contract message), leaving in the clear
+// what the chain must act on (bank transfers, the list of messages). A
+// Runner that is not one has its whole result encrypted.
+type ResultSealer interface {
+	SealResult(result []byte, encrypt func([]byte) ([]byte, error)) ([]byte, error)
 }
 
 // readOnly refuses writes: the store a query runs on.

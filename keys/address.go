@@ -76,3 +76,49 @@ func (a *Address) UnmarshalText(b []byte) error {
 	*a = v
 	return nil
 }
+
+// ContractAddress is a contract's address: 32 bytes, bech32 with the same
+// prefix as accounts (which are 20 bytes, so the two never collide).
+type ContractAddress [32]byte
+
+// String returns the bech32 form.
+func (a ContractAddress) String() string {
+	s, err := EncodeBech32(AddressPrefix, a[:])
+	if err != nil {
+		panic(err) // 32 bytes always encode
+	}
+	return s
+}
+
+// IsZero reports whether a is the zero address.
+func (a ContractAddress) IsZero() bool { return a == ContractAddress{} }
+
+// ParseContractAddress parses a bech32 contract address.
+func ParseContractAddress(s string) (ContractAddress, error) {
+	hrp, data, err := DecodeBech32(s)
+	if err != nil {
+		return ContractAddress{}, fmt.Errorf("%w: %q: %v", ErrInvalidAddress, s, err)
+	}
+	if hrp != AddressPrefix {
+		return ContractAddress{}, fmt.Errorf("%w: %q has prefix %q, want %q", ErrAddressPrefix, s, hrp, AddressPrefix)
+	}
+	var a ContractAddress
+	if len(data) != len(a) {
+		return ContractAddress{}, fmt.Errorf("%w: %q is %d bytes, a contract address is %d", ErrInvalidAddress, s, len(data), len(a))
+	}
+	copy(a[:], data)
+	return a, nil
+}
+
+// MarshalText encodes the address as bech32 (and so as a JSON string).
+func (a ContractAddress) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText parses a bech32 contract address.
+func (a *ContractAddress) UnmarshalText(b []byte) error {
+	p, err := ParseContractAddress(string(b))
+	if err != nil {
+		return err
+	}
+	*a = p
+	return nil
+}

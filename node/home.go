@@ -12,6 +12,8 @@
 //	config/priv_validator_key.json   consensus signing key
 //	data/                     CometBFT's block store and consensus state
 //	data/app/                 the application's IAVL state
+//	data/wasm-cache/          compiled contract code (wazero's cache)
+//	enclave/                  the enclave's sealed files
 //	keyring/                  account keys (devnet and testnet: "test" backend)
 package node
 
@@ -31,6 +33,7 @@ func (h Home) Data() string           { return filepath.Join(string(h), "data") 
 func (h Home) AppData() string        { return filepath.Join(string(h), "data", "app") }
 func (h Home) Keyring() string        { return filepath.Join(string(h), "keyring") }
 func (h Home) Enclave() string        { return filepath.Join(string(h), "enclave") }
+func (h Home) WasmCache() string      { return filepath.Join(string(h), "data", "wasm-cache") }
 func (h Home) Genesis() string        { return filepath.Join(h.Config(), "genesis.json") }
 func (h Home) HermeticConfig() string { return filepath.Join(h.Config(), "hermetic.toml") }
 func (h Home) CometConfig() string    { return filepath.Join(h.Config(), "config.toml") }

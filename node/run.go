@@ -24,6 +24,7 @@ import (
 	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/enclave/sim"
 	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/vm"
 )
 
 // ErrHomeInUse is returned by Start when another process runs a node on the
@@ -39,6 +40,8 @@ type Node struct {
 	comet   *cmtnode.Node
 	dbs     *dbTracker
 	enclave *sim.Enclave
+	vm      *vm.VM
+	home    Home
 	http    *http.Server
 	// APIAddr is where the API listens (resolved, so port 0 shows the port).
 	APIAddr string
@@ -58,7 +61,7 @@ func Start(ctx context.Context, h Home, log *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state in %s: %w", h.AppData(), err)
 	}
-	n := &Node{log: log, cfg: cfg, tree: tree}
+	n := &Node{log: log, cfg: cfg, tree: tree, home: h}
 	if n.enclave, err = openEnclave(h, log.With("module", "enclave")); err != nil {
 		tree.Close()
 		return nil, err
@@ -81,7 +84,11 @@ func Start(ctx context.Context, h Home, log *slog.Logger) (*Node, error) {
 
 func (n *Node) start(ctx context.Context) error {
 	var err error
-	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave})
+	n.vm, err = vm.New(ctx, vm.Config{CacheDir: n.home.WasmCache()})
+	if err != nil {
+		return fmt.Errorf("start contract VM: %w", err)
+	}
+	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave, VM: n.vm})
 	if err != nil {
 		return err
 	}
@@ -144,6 +151,11 @@ func (n *Node) Stop() {
 	}
 	if n.dbs != nil {
 		n.dbs.closeAll()
+	}
+	if n.vm != nil {
+		if err := n.vm.Close(context.Background()); err != nil {
+			n.log.Warn("close contract VM", "err", err)
+		}
 	}
 	if n.tree != nil {
 		if err := n.tree.Close(); err != nil {

@@ -36,6 +36,14 @@ func newMsg(typeURL string) decodable {
 		return new(MsgUnbond)
 	case (*MsgRegisterEnclave)(nil).TypeURL():
 		return new(MsgRegisterEnclave)
+	case (*MsgStoreCode)(nil).TypeURL():
+		return new(MsgStoreCode)
+	case (*MsgInstantiate)(nil).TypeURL():
+		return new(MsgInstantiate)
+	case (*MsgExecute)(nil).TypeURL():
+		return new(MsgExecute)
+	case (*MsgMigrate)(nil).TypeURL():
+		return new(MsgMigrate)
 	}
 	return nil
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/internal/wat"
 	"github.com/hermetic-chain/hermetic/state"
-	"github.com/hermetic-chain/hermetic/vm/internal/wat"
 )
 
 // prelude is the part every test contract shares: memory, a bump

@@ -114,7 +114,9 @@ func (v *VM) run(ctx context.Context, mod api.Module, c Call, withInfo bool) ([]
 	}
 	inputs = append(inputs, c.Msg)
 	for _, in := range inputs {
-		charge(mod, GasPerByte*uint64(len(in)))
+		if err := take(mod, GasPerByte*uint64(len(in))); err != nil {
+			return nil, err
+		}
 		ptr, err := passBytes(ctx, mod, in)
 		if err != nil {
 			return nil, err

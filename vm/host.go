@@ -99,18 +99,26 @@ func envOf(ctx context.Context) *callEnv {
 	return e
 }
 
-// charge takes gas from the contract's gas global; out of gas ends the call.
+// charge takes gas from the contract's gas global inside a host function;
+// out of gas ends the call.
 func charge(mod api.Module, amount uint64) {
+	must(take(mod, amount))
+}
+
+// take takes gas from the contract's gas global, or returns ErrOutOfGas
+// (leaving the counter at zero).
+func take(mod api.Module, amount uint64) error {
 	g, ok := mod.ExportedGlobal(GasGlobal).(api.MutableGlobal)
 	if !ok {
-		panic(fmt.Errorf("%w: no gas counter", ErrInvalidCode))
+		return fmt.Errorf("%w: no gas counter", ErrInvalidCode)
 	}
 	left := g.Get()
 	if left < amount {
 		g.Set(0)
-		panic(ErrOutOfGas)
+		return ErrOutOfGas
 	}
 	g.Set(left - amount)
+	return nil
 }
 
 // must turns a host-side error into a trap that ends the call with it.

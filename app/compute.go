@@ -1,0 +1,250 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/hermetic-chain/hermetic/compute"
+	"github.com/hermetic-chain/hermetic/cryptobox"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/tx"
+	"github.com/hermetic-chain/hermetic/vm"
+)
+
+// Gas of the compute module on top of what the VM meters.
+const (
+	GasStoreCodePerByte = 10
+	GasContractCall     = 20_000
+	// QueryGasLimit bounds a contract query served by the API.
+	QueryGasLimit = 30_000_000
+)
+
+// Errors of contract calls, each with its own code.
+var (
+	ErrContractFailed = compute.ErrContractFailed
+	ErrContractInput  = compute.ErrInput
+	ErrUnknownCode    = compute.ErrUnknownCode
+	ErrNoContract     = compute.ErrUnknownContract
+	ErrNotAdmin       = compute.ErrNotAdmin
+	ErrContractMsg    = compute.ErrUnsupportedMsg
+	ErrInvalidCode    = vm.ErrInvalidCode
+	ErrNoCompute      = errors.New("this node runs no contract VM")
+)
+
+// Transfer implements compute.Bank over raw addresses: 20-byte accounts and
+// 32-byte contracts share the balance table.
+func (a *App) Transfer(s state.Store, from, to []byte, amount uint64) error {
+	fb, err := getU64(s, rawBalanceKey(from))
+	if err != nil {
+		return err
+	}
+	if fb < amount {
+		return fmt.Errorf("%w: has %d%s, needs %d%s", ErrInsufficientFunds, fb, Denom, amount, Denom)
+	}
+	tb, err := getU64(s, rawBalanceKey(to))
+	if err != nil {
+		return err
+	}
+	if tb+amount < tb {
+		return fmt.Errorf("%w: balance overflow", ErrInvalidMessage)
+	}
+	if err := setU64(s, rawBalanceKey(from), fb-amount); err != nil {
+		return err
+	}
+	return setU64(s, rawBalanceKey(to), tb+amount)
+}
+
+func rawBalanceKey(addr []byte) []byte { return append([]byte{prefixBalance}, addr...) }
+
+// computeBlock is the block a contract call sees.
+func (a *App) computeBlock(check bool) compute.Block {
+	if check {
+		// CheckTx runs against the next block, whose time it cannot know:
+		// it uses the last block's.
+		a.checkPos = cryptobox.WritePos{Height: uint64(a.committed.Load() + 1)}
+		return compute.Block{Height: a.committed.Load() + 1, Time: a.block.time, ChainID: a.chainID, Pos: &a.checkPos}
+	}
+	a.block.pos.TxIndex = uint64(a.block.txIndex)
+	return compute.Block{Height: a.block.height, Time: a.block.time, ChainID: a.chainID, TxIndex: a.block.txIndex, Pos: &a.block.pos}
+}
+
+// computeStore splits a message's store into the state the contract call
+// writes (whose gas the VM meters itself) and the transaction's meter.
+func computeStore(s state.Store) (state.Store, *GasMeter) {
+	if g, ok := s.(gasStore); ok {
+		return g.parent, g.meter
+	}
+	return s, NewGasMeter(1 << 62)
+}
+
+func (a *App) keeperFor() (*compute.Keeper, error) {
+	if a.compute == nil {
+		return nil, ErrNoCompute
+	}
+	return a.compute, nil
+}
+
+// charge adds a contract call's VM gas to the transaction's meter and maps
+// the VM's out-of-gas to the app's.
+func charge(meter *GasMeter, used uint64, err error) error {
+	if cerr := meter.Consume(used, "contract"); cerr != nil {
+		return cerr
+	}
+	if errors.Is(err, vm.ErrOutOfGas) {
+		return fmt.Errorf("%w: contract", ErrOutOfGas)
+	}
+	return err
+}
+
+func remaining(m *GasMeter) uint64 { return m.Limit() - m.Used() }
+
+func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreCode) (msgResult, error) {
+	if err := authorize(signer, m.Sender); err != nil {
+		return msgResult{}, err
+	}
+	k, err := a.keeperFor()
+	if err != nil {
+		return msgResult{}, err
+	}
+	st, meter := computeStore(s)
+	if err := meter.Consume(GasStoreCodePerByte*uint64(len(m.WASM)), "store code"); err != nil {
+		return msgResult{}, err
+	}
+	id, info, err := k.StoreCode(context.Background(), st, m.Sender, m.WASM)
+	if err != nil {
+		return msgResult{}, err
+	}
+	return msgResult{events: []abci.Event{{Type: "store_code", Attributes: []abci.EventAttribute{
+		{Key: "code_id", Value: strconv.FormatUint(id, 10), Index: true},
+		{Key: "code_hash", Value: info.CodeHash, Index: true},
+		{Key: "creator", Value: m.Sender.String()},
+	}}}, data: []byte(strconv.FormatUint(id, 10))}, nil
+}
+
+func contractEvents(addr keys.ContractAddress, res compute.Result) []abci.Event {
+	attrs := []abci.EventAttribute{{Key: "contract_address", Value: addr.String(), Index: true}}
+	for _, at := range res.Attributes {
+		attrs = append(attrs, abci.EventAttribute{Key: at.Key, Value: at.Value})
+	}
+	evs := []abci.Event{{Type: "wasm", Attributes: attrs}}
+	for _, e := range res.Events {
+		ev := abci.Event{Type: "wasm-" + e.Type, Attributes: []abci.EventAttribute{{Key: "contract_address", Value: addr.String(), Index: true}}}
+		for _, at := range e.Attributes {
+			ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value})
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func handleInstantiate(a *App, s state.Store, signer keys.Address, m *tx.MsgInstantiate) (msgResult, error) {
+	if err := authorize(signer, m.Sender); err != nil {
+		return msgResult{}, err
+	}
+	if m.Funds.Amount > 0 {
+		if err := checkDenom(m.Funds); err != nil {
+			return msgResult{}, err
+		}
+	}
+	k, err := a.keeperFor()
+	if err != nil {
+		return msgResult{}, err
+	}
+	st, meter := computeStore(s)
+	if err := meter.Consume(GasContractCall, "instantiate"); err != nil {
+		return msgResult{}, err
+	}
+	addr, res, err := k.Instantiate(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
+	if err := charge(meter, res.GasUsed, err); err != nil {
+		return msgResult{}, err
+	}
+	evs := contractEvents(addr, res)
+	evs = append(evs, abci.Event{Type: "instantiate", Attributes: []abci.EventAttribute{
+		{Key: "contract_address", Value: addr.String(), Index: true},
+		{Key: "code_id", Value: strconv.FormatUint(m.CodeID, 10), Index: true},
+	}})
+	return msgResult{events: evs, data: append([]byte(addr.String()+"\n"), res.Data...)}, nil
+}
+
+func handleExecute(a *App, s state.Store, signer keys.Address, m *tx.MsgExecute) (msgResult, error) {
+	if err := authorize(signer, m.Sender); err != nil {
+		return msgResult{}, err
+	}
+	if m.Funds.Amount > 0 {
+		if err := checkDenom(m.Funds); err != nil {
+			return msgResult{}, err
+		}
+	}
+	k, err := a.keeperFor()
+	if err != nil {
+		return msgResult{}, err
+	}
+	st, meter := computeStore(s)
+	if err := meter.Consume(GasContractCall, "execute"); err != nil {
+		return msgResult{}, err
+	}
+	res, err := k.Execute(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
+	if err := charge(meter, res.GasUsed, err); err != nil {
+		return msgResult{}, err
+	}
+	return msgResult{events: contractEvents(m.Contract, res), data: res.Data}, nil
+}
+
+func handleMigrate(a *App, s state.Store, signer keys.Address, m *tx.MsgMigrate) (msgResult, error) {
+	if err := authorize(signer, m.Sender); err != nil {
+		return msgResult{}, err
+	}
+	k, err := a.keeperFor()
+	if err != nil {
+		return msgResult{}, err
+	}
+	st, meter := computeStore(s)
+	if err := meter.Consume(GasContractCall, "migrate"); err != nil {
+		return msgResult{}, err
+	}
+	res, err := k.Migrate(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
+	if err := charge(meter, res.GasUsed, err); err != nil {
+		return msgResult{}, err
+	}
+	return msgResult{events: contractEvents(m.Contract, res), data: res.Data}, nil
+}
+
+// ContractQuery runs a contract's query on the latest committed state. msg
+// is the encrypted wire unless plaintext; so is the answer.
+func (a *App) ContractQuery(ctx context.Context, addr keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
+	k, err := a.keeperFor()
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.snapshot(0)
+	if err != nil {
+		return nil, err
+	}
+	b := compute.Block{Height: s.Version(), Time: time.Unix(0, a.lastNanos.Load()), ChainID: a.chainID}
+	out, _, err := k.Query(ctx, s, b, addr, msg, plaintext, QueryGasLimit)
+	return out, err
+}
+
+// CodeInfo returns stored code's info at the latest height.
+func (a *App) CodeInfo(id uint64) (compute.CodeInfo, error) {
+	s, err := a.snapshot(0)
+	if err != nil {
+		return compute.CodeInfo{}, err
+	}
+	return compute.Code(s, id)
+}
+
+// ContractInfo returns a contract's info at the latest height.
+func (a *App) ContractInfo(addr keys.ContractAddress) (compute.ContractInfo, error) {
+	s, err := a.snapshot(0)
+	if err != nil {
+		return compute.ContractInfo{}, err
+	}
+	return compute.Contract(s, addr)
+}

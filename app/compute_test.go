@@ -1,0 +1,159 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hermetic-chain/hermetic/cryptobox"
+	"github.com/hermetic-chain/hermetic/internal/wat"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// echoContract answers execute with its stored instantiate message as data
+// and fails with {"error":"no"} when the message starts with 'f'.
+func echoContract(t testing.TB) []byte {
+	fail := `{"error":"no"}`
+	ok := `{"ok":{"messages":[],"attributes":[{"key":"k","value":"v"}],"events":[],"data":"c2VjcmV0"}}`
+	bin, err := wat.Compile(fmt.Sprintf(`(module
+  (import "env" "db_write" (func $db_write (param i32 i32)))
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 8192))
+  (func $allocate (export "allocate") (param $size i32) (result i32)
+    (local $r i32)
+    (local.set $r (global.get $heap))
+    (i32.store (local.get $r) (i32.add (local.get $r) (i32.const 12)))
+    (i32.store offset=4 (local.get $r) (local.get $size))
+    (i32.store offset=8 (local.get $r) (i32.const 0))
+    (global.set $heap (i32.add (i32.add (local.get $r) (i32.const 12)) (local.get $size)))
+    (local.get $r))
+  (func (export "deallocate") (param i32))
+  (func (export "interface_version_8"))
+  (func $region (param $ptr i32) (param $len i32) (result i32)
+    (local $r i32)
+    (local.set $r (call $allocate (i32.const 0)))
+    (i32.store (local.get $r) (local.get $ptr))
+    (i32.store offset=4 (local.get $r) (local.get $len))
+    (i32.store offset=8 (local.get $r) (local.get $len))
+    (local.get $r))
+  (data (i32.const 1000) "m")
+  (data (i32.const 1024) %q)
+  (data (i32.const 2048) %q)
+  (func (export "instantiate") (param i32) (param i32) (param $msg i32) (result i32)
+    (call $db_write (call $region (i32.const 1000) (i32.const 1)) (local.get $msg))
+    (call $region (i32.const 1024) (i32.const %d)))
+  (func (export "execute") (param i32) (param i32) (param $msg i32) (result i32)
+    (if (result i32) (i32.eq (i32.load8_u (i32.load (local.get $msg))) (i32.const 102))
+      (then (call $region (i32.const 2048) (i32.const %d)))
+      (else (call $region (i32.const 1024) (i32.const %d))))))`, ok, fail, len(ok), len(fail), len(ok)))
+	require.NoError(t, err)
+	return bin
+}
+
+// TestContractTransactions runs the compute messages through blocks: store,
+// an encrypted instantiate and execute whose data and attributes only the
+// sender reads, a contract error that comes back encrypted, and refusals.
+func TestContractTransactions(t *testing.T) {
+	h := newHarness(t)
+	seq := uint64(0)
+	send := func(k keys.PrivKey, m tx.Msg) (code uint32, log string, data []byte, events string) {
+		t.Helper()
+		raw := h.txWith(k, func(t *tx.Tx) { t.Sequence = seq; t.GasLimit = 5_000_000; t.Fee.Amount = 50_000 }, m)
+		seq++
+		r := h.block(raw).TxResults[0]
+		evs, _ := json.Marshal(r.Events)
+		return r.Code, r.Log, r.Data, string(evs)
+	}
+	alice := h.alice.PubKey().Address()
+	code, log, data, _ := send(h.alice, &tx.MsgStoreCode{Sender: alice, WASM: echoContract(t)})
+	require.Zero(t, code, log)
+	require.Contains(t, string(data), base64.StdEncoding.EncodeToString([]byte("1")))
+	info, err := h.app.CodeInfo(1)
+	require.NoError(t, err)
+	hash, err := info.Hash()
+	require.NoError(t, err)
+
+	nk, err := h.enc.NetworkKeys()
+	require.NoError(t, err)
+	enc := func(msg string) ([]byte, *cryptobox.Session) {
+		w, s, err := cryptobox.EncryptInput(rand.Reader, nk.TxKey, hash, []byte(msg))
+		require.NoError(t, err)
+		return w, s
+	}
+	wire, _ := enc(`{"sensor":"line-3"}`)
+	code, log, data, _ = send(h.alice, &tx.MsgInstantiate{Sender: alice, CodeID: 1, Label: "echo", Admin: alice, Msg: wire})
+	require.Zero(t, code, log)
+	var datas [][]byte
+	require.NoError(t, json.Unmarshal(data, &datas))
+	contractStr, _, _ := strings.Cut(string(datas[0]), "\n")
+	contract, err := keys.ParseContractAddress(contractStr)
+	require.NoError(t, err)
+
+	wire, sess := enc(`{"go":{}}`)
+	code, log, data, events := send(h.alice, &tx.MsgExecute{Sender: alice, Contract: contract, Msg: wire})
+	require.Zero(t, code, log)
+	require.NoError(t, json.Unmarshal(data, &datas))
+	pt, err := sess.DecryptOutput(datas[0])
+	require.NoError(t, err)
+	require.Equal(t, "secret", string(pt))
+	require.NotContains(t, events, `"v"`)
+	require.Contains(t, events, contract.String())
+
+	wire, sess = enc(`fail`)
+	code, log, _, _ = send(h.alice, &tx.MsgExecute{Sender: alice, Contract: contract, Msg: wire})
+	require.Equal(t, Code(ErrContractFailed), code, log)
+	_, b64, ok := strings.Cut(log, "encrypted: ")
+	require.True(t, ok, log)
+	ct, err := base64.StdEncoding.DecodeString(b64)
+	require.NoError(t, err)
+	pt, err = sess.DecryptOutput(ct)
+	require.NoError(t, err)
+	require.Contains(t, string(pt), "no")
+
+	// Refusals, each with its own code.
+	other := hash
+	other[0] ^= 1
+	wrong, _, err := cryptobox.EncryptInput(rand.Reader, nk.TxKey, other, []byte(`{}`))
+	require.NoError(t, err)
+	cases := []struct {
+		name string
+		msg  tx.Msg
+		want error
+	}{
+		{"wrong code hash", &tx.MsgExecute{Sender: alice, Contract: contract, Msg: wrong}, cryptobox.ErrWrongCodeHash},
+		{"unknown contract", &tx.MsgExecute{Sender: alice, Contract: keys.ContractAddress{1}, Msg: wire}, ErrNoContract},
+		{"unknown code", &tx.MsgInstantiate{Sender: alice, CodeID: 7, Label: "x", Msg: wire}, ErrUnknownCode},
+		{"invalid code", &tx.MsgStoreCode{Sender: alice, WASM: []byte("not wasm")}, ErrInvalidCode},
+		{"migrate by a non-admin", &tx.MsgMigrate{Sender: h.bob.PubKey().Address(), Contract: contract, CodeID: 1, Msg: []byte(`{}`), Plaintext: true}, ErrNotAdmin},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			k := h.alice
+			if c.name == "migrate by a non-admin" {
+				k = h.bob
+				seq0 := seq
+				seq = 0
+				defer func() { seq = seq0 }()
+			}
+			code, log, _, _ := send(k, c.msg)
+			require.Equal(t, Code(c.want), code, log)
+		})
+	}
+}
+
+// TestErrorCodesAreDistinct: every sentinel has its own code, and a code
+// maps back to its sentinel.
+func TestErrorCodesAreDistinct(t *testing.T) {
+	seen := map[uint32]error{}
+	for _, c := range codes {
+		require.NotContains(t, seen, c.code, "code %d used twice", c.code)
+		seen[c.code] = c.err
+		require.ErrorIs(t, ErrorForCode(c.code, "x"), c.err)
+	}
+}

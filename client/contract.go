@@ -1,0 +1,205 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hermetic-chain/hermetic/api"
+	"github.com/hermetic-chain/hermetic/compute"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// ContractGasLimit is the gas limit of a contract transaction whose options
+// give none.
+const ContractGasLimit = 20_000_000
+
+// CodeInfo returns stored code's info.
+func (c *Client) CodeInfo(ctx context.Context, id uint64) (compute.CodeInfo, error) {
+	var ci compute.CodeInfo
+	return ci, c.do(ctx, http.MethodGet, "/hermetic/v1/codes/"+strconv.FormatUint(id, 10), nil, &ci)
+}
+
+// ContractInfo returns a contract's info.
+func (c *Client) ContractInfo(ctx context.Context, addr keys.ContractAddress) (compute.ContractInfo, error) {
+	var ci compute.ContractInfo
+	return ci, c.do(ctx, http.MethodGet, "/hermetic/v1/contracts/"+addr.String(), nil, &ci)
+}
+
+// codeHashOf returns the code hash of a code id.
+func (c *Client) codeHashOf(ctx context.Context, id uint64) ([32]byte, error) {
+	ci, err := c.CodeInfo(ctx, id)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return ci.Hash()
+}
+
+// ContractResult is a contract transaction's outcome, decrypted.
+type ContractResult struct {
+	TxHash   string
+	Height   int64
+	GasUsed  int64
+	Contract keys.ContractAddress // set by instantiate
+	CodeID   uint64               // set by store code
+	Data     []byte               // the contract's response data, decrypted
+}
+
+// messageData returns the data of a transaction's first message.
+func messageData(res api.TxResult) ([]byte, error) {
+	if len(res.Data) == 0 {
+		return nil, nil
+	}
+	var datas [][]byte
+	if err := json.Unmarshal(res.Data, &datas); err != nil || len(datas) == 0 {
+		return nil, fmt.Errorf("transaction data is not a list of message data")
+	}
+	return datas[0], nil
+}
+
+// contractTx sends one compute message and waits for its block; a failure's
+// encrypted error is decrypted with sess.
+func (c *Client) contractTx(ctx context.Context, key keys.PrivKey, m tx.Msg, sess *Session, o TxOptions) (ContractResult, []byte, error) {
+	if o.GasLimit == 0 {
+		o.GasLimit = ContractGasLimit
+	}
+	res, err := c.SendTx(ctx, key, []tx.Msg{m}, o, true)
+	out := ContractResult{TxHash: res.Hash, Height: res.Height, GasUsed: res.GasUsed}
+	if err != nil {
+		if sess != nil && strings.Contains(res.Log, EncryptedErrorPrefix) {
+			return out, nil, errors.Join(err, sess.DecryptError(res.Log))
+		}
+		return out, nil, err
+	}
+	data, err := messageData(res)
+	return out, data, err
+}
+
+// StoreCode uploads a contract module.
+func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o TxOptions) (ContractResult, error) {
+	if o.GasLimit == 0 {
+		o.GasLimit = uint64(ContractGasLimit + 10*len(wasm))
+	}
+	out, data, err := c.contractTx(ctx, key, &tx.MsgStoreCode{Sender: key.PubKey().Address(), WASM: wasm}, nil, o)
+	if err != nil {
+		return out, err
+	}
+	out.CodeID, err = strconv.ParseUint(string(data), 10, 64)
+	return out, err
+}
+
+// Instantiate creates a contract; msg is encrypted for it unless plaintext.
+func (c *Client) Instantiate(ctx context.Context, key keys.PrivKey, codeID uint64, label string, admin keys.Address, msg []byte, plaintext bool, o TxOptions) (ContractResult, error) {
+	m := &tx.MsgInstantiate{Sender: key.PubKey().Address(), CodeID: codeID, Label: label, Admin: admin, Msg: msg, Plaintext: plaintext}
+	var sess *Session
+	if !plaintext {
+		hash, err := c.codeHashOf(ctx, codeID)
+		if err != nil {
+			return ContractResult{}, err
+		}
+		if m.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
+			return ContractResult{}, err
+		}
+	}
+	out, data, err := c.contractTx(ctx, key, m, sess, o)
+	if err != nil {
+		return out, err
+	}
+	addr, rest, _ := strings.Cut(string(data), "\n")
+	if out.Contract, err = keys.ParseContractAddress(addr); err != nil {
+		return out, fmt.Errorf("instantiate answered no contract address: %w", err)
+	}
+	out.Data, err = decryptData(sess, []byte(rest))
+	return out, err
+}
+
+func decryptData(sess *Session, data []byte) ([]byte, error) {
+	if sess == nil || len(data) == 0 {
+		return data, nil
+	}
+	return sess.Decrypt(data)
+}
+
+// Execute calls a contract; msg is encrypted for it unless plaintext, and
+// the answer decrypted.
+func (c *Client) Execute(ctx context.Context, key keys.PrivKey, contract keys.ContractAddress, msg []byte, plaintext bool, funds uint64, o TxOptions) (ContractResult, error) {
+	m := &tx.MsgExecute{Sender: key.PubKey().Address(), Contract: contract, Msg: msg, Plaintext: plaintext}
+	if funds > 0 {
+		m.Funds = tx.Coin{Denom: tx.Denom, Amount: funds}
+	}
+	var sess *Session
+	if !plaintext {
+		ci, err := c.ContractInfo(ctx, contract)
+		if err != nil {
+			return ContractResult{}, err
+		}
+		hash, err := c.codeHashOf(ctx, ci.CodeID)
+		if err != nil {
+			return ContractResult{}, err
+		}
+		if m.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
+			return ContractResult{}, err
+		}
+	}
+	out, data, err := c.contractTx(ctx, key, m, sess, o)
+	if err != nil {
+		return out, err
+	}
+	out.Data, err = decryptData(sess, data)
+	return out, err
+}
+
+// Query asks a contract; msg is encrypted for it unless plaintext, and the
+// answer (or the contract's error) decrypted.
+func (c *Client) Query(ctx context.Context, contract keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
+	req := api.ContractQueryRequest{Msg: msg, Plaintext: plaintext}
+	var sess *Session
+	if !plaintext {
+		ci, err := c.ContractInfo(ctx, contract)
+		if err != nil {
+			return nil, err
+		}
+		hash, err := c.codeHashOf(ctx, ci.CodeID)
+		if err != nil {
+			return nil, err
+		}
+		if req.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
+			return nil, err
+		}
+	}
+	var res api.ContractQueryResponse
+	if err := c.do(ctx, http.MethodPost, "/hermetic/v1/contracts/"+contract.String()+"/query", req, &res); err != nil {
+		if sess != nil && strings.Contains(err.Error(), EncryptedErrorPrefix) {
+			return nil, errors.Join(err, sess.DecryptError(err.Error()))
+		}
+		return nil, err
+	}
+	return decryptData(sess, res.Data)
+}
+
+// Migrate moves a contract to new code (admin only); msg is encrypted for
+// the new code unless plaintext.
+func (c *Client) Migrate(ctx context.Context, key keys.PrivKey, contract keys.ContractAddress, codeID uint64, msg []byte, plaintext bool, o TxOptions) (ContractResult, error) {
+	m := &tx.MsgMigrate{Sender: key.PubKey().Address(), Contract: contract, CodeID: codeID, Msg: msg, Plaintext: plaintext}
+	var sess *Session
+	if !plaintext {
+		hash, err := c.codeHashOf(ctx, codeID)
+		if err != nil {
+			return ContractResult{}, err
+		}
+		if m.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
+			return ContractResult{}, err
+		}
+	}
+	out, data, err := c.contractTx(ctx, key, m, sess, o)
+	if err != nil {
+		return out, err
+	}
+	out.Data, err = decryptData(sess, data)
+	return out, err
+}

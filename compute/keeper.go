@@ -1,0 +1,468 @@
+// Package compute is the contract module of the chain: it stores code,
+// instantiates contracts, executes, queries and migrates them. Every call
+// goes through the enclave, which decrypts the input, runs the contract in
+// the VM on its decrypted state, and encrypts the output for the sender
+// (docs/compute.md); the chain's state holds only the contract state's
+// ciphertext.
+//
+// State layout (one byte of prefix, under the app's tree):
+//
+//	0x40 ‖ u64be(code id)   → CodeInfo (JSON)
+//	0x41 ‖ u64be(code id)   → the module as uploaded, uncompressed
+//	0x42                    → the last code id, u64be
+//	0x43                    → the number of contracts instantiated, u64be
+//	0x48 ‖ contract address → ContractInfo (JSON)
+//	0x49 ‖ contract address ‖ … → the contract's encrypted state
+package compute
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hermetic-chain/hermetic/cryptobox"
+	"github.com/hermetic-chain/hermetic/enclave"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/tx"
+	"github.com/hermetic-chain/hermetic/vm"
+)
+
+const (
+	prefixCode          = 0x40
+	prefixCodeBytes     = 0x41
+	keyLastCodeID       = 0x42
+	keyContractCount    = 0x43
+	prefixContract      = 0x48
+	prefixContractState = 0x49
+)
+
+// Errors of the module, for the app to map to result codes.
+var (
+	ErrUnknownCode     = errors.New("unknown code id")
+	ErrUnknownContract = errors.New("unknown contract")
+	ErrNotAdmin        = errors.New("only the contract's admin may migrate it")
+	// ErrContractFailed: the contract returned an error or trapped; the
+	// message (encrypted for the sender when the input was) follows.
+	ErrContractFailed = errors.New("contract failed")
+	// ErrInput: the enclave refused the encrypted input (the wrapped
+	// error says why: tampered, wrong code hash, low-order key, too short).
+	ErrInput = errors.New("contract input refused")
+	// ErrUnsupportedMsg: a contract emitted a message Hermetic does not
+	// carry out yet.
+	ErrUnsupportedMsg = errors.New("unsupported contract message")
+)
+
+// EncryptedPrefix starts an error message that is encrypted for the
+// sender: base64 of the ciphertext follows (client.Session.DecryptError).
+const EncryptedPrefix = "encrypted: "
+
+// CodeInfo describes stored code.
+type CodeInfo struct {
+	CodeHash     string       `json:"code_hash"` // hex
+	Creator      keys.Address `json:"creator"`
+	Size         int          `json:"size"`
+	Capabilities []string     `json:"capabilities"`
+	EntryPoints  []string     `json:"entry_points"`
+}
+
+// ContractInfo describes a contract.
+type ContractInfo struct {
+	Address keys.ContractAddress `json:"address"`
+	CodeID  uint64               `json:"code_id"`
+	Creator keys.Address         `json:"creator"`
+	Admin   keys.Address         `json:"admin"`
+	Label   string               `json:"label"`
+	Created int64                `json:"created"`
+}
+
+// Bank moves native tokens between accounts and contracts (raw addresses:
+// 20 bytes for accounts, 32 for contracts).
+type Bank interface {
+	Transfer(s state.Store, from, to []byte, amount uint64) error
+}
+
+// Block is what a call knows of the block and transaction it runs in.
+type Block struct {
+	Height  int64
+	Time    time.Time
+	ChainID string
+	TxIndex uint32
+	// Pos counts the block's contract-state writes (CRYPTO.md §4).
+	Pos *cryptobox.WritePos
+}
+
+// Keeper is the compute module.
+type Keeper struct {
+	vm      *vm.VM
+	enclave enclave.Enclave
+	bank    Bank
+
+	mu       sync.Mutex
+	compiled map[[32]byte]bool // code this node's VM has compiled since start
+}
+
+// NewKeeper returns the module over a VM and an enclave.
+func NewKeeper(v *vm.VM, e enclave.Enclave, bank Bank) *Keeper {
+	return &Keeper{vm: v, enclave: e, bank: bank, compiled: map[[32]byte]bool{}}
+}
+
+func u64key(prefix byte, n uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefix}, n) }
+
+func contractKey(a keys.ContractAddress) []byte { return append([]byte{prefixContract}, a[:]...) }
+
+func contractStore(s state.Store, a keys.ContractAddress) state.Store {
+	return state.NewPrefix(s, append([]byte{prefixContractState}, a[:]...))
+}
+
+func nextCounter(s state.Store, key byte) (uint64, error) {
+	bz, err := s.Get([]byte{key})
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	if bz != nil {
+		n = binary.BigEndian.Uint64(bz)
+	}
+	n++
+	return n, s.Set([]byte{key}, binary.BigEndian.AppendUint64(nil, n))
+}
+
+func getJSON(s state.Store, key []byte, v any, missing error) error {
+	bz, err := s.Get(key)
+	if err != nil {
+		return err
+	}
+	if bz == nil {
+		return missing
+	}
+	return json.Unmarshal(bz, v)
+}
+
+func setJSON(s state.Store, key []byte, v any) error {
+	bz, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.Set(key, bz)
+}
+
+// StoreCode validates and stores a module and returns its code id.
+func (k *Keeper) StoreCode(ctx context.Context, s state.Store, creator keys.Address, upload []byte) (uint64, CodeInfo, error) {
+	code, err := k.vm.Store(ctx, upload)
+	if err != nil {
+		return 0, CodeInfo{}, err
+	}
+	wasm, err := vm.Unpack(upload, vm.DefaultMaxCodeSize)
+	if err != nil {
+		return 0, CodeInfo{}, err
+	}
+	id, err := nextCounter(s, keyLastCodeID)
+	if err != nil {
+		return 0, CodeInfo{}, err
+	}
+	info := CodeInfo{CodeHash: fmt.Sprintf("%x", code.Hash), Creator: creator, Size: code.Size, Capabilities: code.Capabilities, EntryPoints: code.EntryPoints}
+	if err := setJSON(s, u64key(prefixCode, id), info); err != nil {
+		return 0, CodeInfo{}, err
+	}
+	if err := s.Set(u64key(prefixCodeBytes, id), wasm); err != nil {
+		return 0, CodeInfo{}, err
+	}
+	k.mu.Lock()
+	k.compiled[code.Hash] = true
+	k.mu.Unlock()
+	return id, info, nil
+}
+
+// Code returns stored code's info.
+func Code(s state.Store, id uint64) (CodeInfo, error) {
+	var c CodeInfo
+	err := getJSON(s, u64key(prefixCode, id), &c, fmt.Errorf("%w: %d", ErrUnknownCode, id))
+	return c, err
+}
+
+// Hash returns the code hash as bytes.
+func (c CodeInfo) Hash() ([32]byte, error) {
+	var h [32]byte
+	b, err := hex.DecodeString(c.CodeHash)
+	if err != nil || len(b) != len(h) {
+		return h, fmt.Errorf("stored code hash %q is not 32 bytes of hex", c.CodeHash)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// Contract returns a contract's info.
+func Contract(s state.Store, a keys.ContractAddress) (ContractInfo, error) {
+	var c ContractInfo
+	err := getJSON(s, contractKey(a), &c, fmt.Errorf("%w: %s", ErrUnknownContract, a))
+	return c, err
+}
+
+// codeHash returns a code's hash, compiling it in this node's VM if it was
+// stored before the node started.
+func (k *Keeper) codeHash(ctx context.Context, s state.Store, id uint64) ([32]byte, error) {
+	info, err := Code(s, id)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	h, err := info.Hash()
+	if err != nil {
+		return h, err
+	}
+	k.mu.Lock()
+	done := k.compiled[h]
+	k.mu.Unlock()
+	if done {
+		return h, nil
+	}
+	wasm, err := s.Get(u64key(prefixCodeBytes, id))
+	if err != nil {
+		return h, err
+	}
+	if _, err := k.vm.Store(ctx, wasm); err != nil {
+		return h, fmt.Errorf("compile stored code %d: %w", id, err)
+	}
+	k.mu.Lock()
+	k.compiled[h] = true
+	k.mu.Unlock()
+	return h, nil
+}
+
+// Result is a call's outcome as the chain records it.
+type Result struct {
+	// Data is the response data; encrypted for the sender unless the input
+	// was plaintext.
+	Data []byte
+	// Attributes are the contract's attributes and events, attribute keys
+	// and values encrypted (base64) unless the input was plaintext.
+	Attributes []vm.Attribute
+	Events     []vm.Event
+	Encrypted  bool
+	GasUsed    uint64
+}
+
+// Address derives a new contract's address from its code id and the
+// number of contracts before it.
+func Address(codeID, seq uint64) keys.ContractAddress {
+	h := sha256.New()
+	h.Write([]byte("hermetic/contract/v1"))
+	h.Write(binary.BigEndian.AppendUint64(nil, codeID))
+	h.Write(binary.BigEndian.AppendUint64(nil, seq))
+	var a keys.ContractAddress
+	copy(a[:], h.Sum(nil))
+	return a
+}
+
+// Instantiate creates a contract from code id and runs its instantiate
+// entry point with msg (encrypted unless plaintext).
+func (k *Keeper) Instantiate(ctx context.Context, s state.Store, b Block, m *tx.MsgInstantiate, gasLimit uint64) (keys.ContractAddress, Result, error) {
+	hash, err := k.codeHash(ctx, s, m.CodeID)
+	if err != nil {
+		return keys.ContractAddress{}, Result{}, err
+	}
+	seq, err := nextCounter(s, keyContractCount)
+	if err != nil {
+		return keys.ContractAddress{}, Result{}, err
+	}
+	addr := Address(m.CodeID, seq)
+	info := ContractInfo{Address: addr, CodeID: m.CodeID, Creator: m.Sender, Admin: m.Admin, Label: m.Label, Created: b.Height}
+	if err := setJSON(s, contractKey(addr), info); err != nil {
+		return addr, Result{}, err
+	}
+	res, err := k.call(ctx, s, b, "instantiate", addr, hash, m.Sender, m.Funds, m.Msg, m.Plaintext, gasLimit)
+	return addr, res, err
+}
+
+// Execute runs a contract's execute entry point.
+func (k *Keeper) Execute(ctx context.Context, s state.Store, b Block, m *tx.MsgExecute, gasLimit uint64) (Result, error) {
+	info, err := Contract(s, m.Contract)
+	if err != nil {
+		return Result{}, err
+	}
+	hash, err := k.codeHash(ctx, s, info.CodeID)
+	if err != nil {
+		return Result{}, err
+	}
+	return k.call(ctx, s, b, "execute", m.Contract, hash, m.Sender, m.Funds, m.Msg, m.Plaintext, gasLimit)
+}
+
+// Migrate moves a contract to new code and runs the new code's migrate
+// entry point; only the admin may, and the contract keeps its address and
+// so its state keys.
+func (k *Keeper) Migrate(ctx context.Context, s state.Store, b Block, m *tx.MsgMigrate, gasLimit uint64) (Result, error) {
+	info, err := Contract(s, m.Contract)
+	if err != nil {
+		return Result{}, err
+	}
+	if info.Admin.IsZero() || info.Admin != m.Sender {
+		return Result{}, ErrNotAdmin
+	}
+	hash, err := k.codeHash(ctx, s, m.CodeID)
+	if err != nil {
+		return Result{}, err
+	}
+	info.CodeID = m.CodeID
+	if err := setJSON(s, contractKey(m.Contract), info); err != nil {
+		return Result{}, err
+	}
+	return k.call(ctx, s, b, "migrate", m.Contract, hash, m.Sender, tx.Coin{}, m.Msg, m.Plaintext, gasLimit)
+}
+
+func env(b Block, addr keys.ContractAddress) vm.Env {
+	return vm.Env{
+		Block:       vm.BlockInfo{Height: uint64(b.Height), Time: strconv.FormatInt(b.Time.UnixNano(), 10), ChainID: b.ChainID},
+		Transaction: &vm.TransactionInfo{Index: b.TxIndex},
+		Contract:    vm.ContractInfo{Address: addr.String()},
+	}
+}
+
+// call runs an entry point that may change state, carries out the bank
+// transfers the contract asked for, and returns the result.
+func (k *Keeper) call(ctx context.Context, s state.Store, b Block, entry string, addr keys.ContractAddress, hash [32]byte,
+	sender keys.Address, funds tx.Coin, msg []byte, plaintext bool, gasLimit uint64) (Result, error) {
+	if funds.Amount > 0 {
+		if err := k.bank.Transfer(s, sender[:], addr[:], funds.Amount); err != nil {
+			return Result{}, err
+		}
+	}
+	c := vm.Call{Code: hash, Entry: entry, Env: env(b, addr), GasLimit: gasLimit}
+	if entry != "migrate" {
+		c.Info = &vm.MessageInfo{Sender: sender.String(), Funds: []vm.Coin{}}
+		if funds.Amount > 0 {
+			c.Info.Funds = []vm.Coin{{Denom: funds.Denom, Amount: strconv.FormatUint(funds.Amount, 10)}}
+		}
+	}
+	r := &runner{vm: k.vm, call: c}
+	out, err := k.enclave.Execute(ctx, enclave.Call{Contract: addr[:], CodeHash: hash, Input: msg, Plaintext: plaintext,
+		State: contractStore(s, addr), Pos: b.Pos}, r)
+	if err != nil {
+		return Result{GasUsed: r.gasUsed}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	return k.finish(s, addr, out, r)
+}
+
+// finish turns the enclave's output into a Result, classifying failures and
+// carrying out the response's messages.
+func (k *Keeper) finish(s state.Store, addr keys.ContractAddress, out enclave.Output, r *runner) (Result, error) {
+	res := Result{GasUsed: r.gasUsed, Encrypted: out.Encrypted}
+	if out.Failed {
+		if errors.Is(r.vmErr, vm.ErrOutOfGas) {
+			return res, vm.ErrOutOfGas
+		}
+		msg := string(out.Data)
+		if out.Encrypted {
+			msg = EncryptedPrefix + base64.StdEncoding.EncodeToString(out.Data)
+		}
+		return res, fmt.Errorf("%w: %s", ErrContractFailed, msg)
+	}
+	var cr vm.ContractResult
+	if err := json.Unmarshal(out.Data, &cr); err != nil || cr.Ok == nil {
+		return res, fmt.Errorf("%w: unreadable result", ErrContractFailed)
+	}
+	res.Data, res.Attributes, res.Events = cr.Ok.Data, cr.Ok.Attributes, cr.Ok.Events
+	for i, sm := range cr.Ok.Messages {
+		if err := k.dispatch(s, addr, sm); err != nil {
+			return res, fmt.Errorf("message %d: %w", i, err)
+		}
+	}
+	return res, nil
+}
+
+// dispatch carries out a contract's message. Bank sends from the contract's
+// balance are supported; contract-to-contract messages come next.
+func (k *Keeper) dispatch(s state.Store, from keys.ContractAddress, sm vm.SubMsg) error {
+	var msg struct {
+		Bank *struct {
+			Send *struct {
+				ToAddress string    `json:"to_address"`
+				Amount    []vm.Coin `json:"amount"`
+			} `json:"send"`
+		} `json:"bank"`
+	}
+	if err := json.Unmarshal(sm.Msg, &msg); err != nil || msg.Bank == nil || msg.Bank.Send == nil {
+		return fmt.Errorf("%w: %s", ErrUnsupportedMsg, firstKey(sm.Msg))
+	}
+	if sm.ReplyOn != "" && sm.ReplyOn != "never" {
+		return fmt.Errorf("%w: replies", ErrUnsupportedMsg)
+	}
+	to, err := rawAddress(msg.Bank.Send.ToAddress)
+	if err != nil {
+		return err
+	}
+	for _, c := range msg.Bank.Send.Amount {
+		if c.Denom != tx.Denom {
+			return fmt.Errorf("bank send of %q: this chain has only %s", c.Denom, tx.Denom)
+		}
+		n, err := strconv.ParseUint(c.Amount, 10, 64)
+		if err != nil {
+			return fmt.Errorf("bank send amount %q: %w", c.Amount, err)
+		}
+		if err := k.bank.Transfer(s, from[:], to, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rawAddress(s string) ([]byte, error) {
+	if a, err := keys.ParseAddress(s); err == nil {
+		return a[:], nil
+	}
+	c, err := keys.ParseContractAddress(s)
+	if err != nil {
+		return nil, err
+	}
+	return c[:], nil
+}
+
+func firstKey(raw json.RawMessage) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return "malformed"
+	}
+	for k := range m {
+		return k
+	}
+	return "empty"
+}
+
+// Query runs a contract's query entry point on a read-only view of its
+// state (msg encrypted unless plaintext) and returns the answer, encrypted
+// for the sender unless plaintext.
+func (k *Keeper) Query(ctx context.Context, s state.Store, b Block, addr keys.ContractAddress, msg []byte, plaintext bool, gasLimit uint64) ([]byte, uint64, error) {
+	info, err := Contract(s, addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	hash, err := k.codeHash(ctx, s, info.CodeID)
+	if err != nil {
+		return nil, 0, err
+	}
+	e := env(b, addr)
+	e.Transaction = nil
+	r := &runner{vm: k.vm, call: vm.Call{Code: hash, Entry: "query", Env: e, GasLimit: gasLimit}}
+	out, err := k.enclave.Query(ctx, enclave.Call{Contract: addr[:], CodeHash: hash, Input: msg, Plaintext: plaintext, State: contractStore(s, addr)}, r)
+	if err != nil {
+		return nil, r.gasUsed, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if out.Failed {
+		if errors.Is(r.vmErr, vm.ErrOutOfGas) {
+			return nil, r.gasUsed, vm.ErrOutOfGas
+		}
+		m := string(out.Data)
+		if out.Encrypted {
+			m = EncryptedPrefix + base64.StdEncoding.EncodeToString(out.Data)
+		}
+		return nil, r.gasUsed, fmt.Errorf("%w: %s", ErrContractFailed, m)
+	}
+	return out.Data, r.gasUsed, nil
+}

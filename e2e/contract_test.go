@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hermetic-chain/hermetic/client"
+	"github.com/hermetic-chain/hermetic/internal/wat"
+	"github.com/hermetic-chain/hermetic/keys"
+)
+
+// echoWAT is a small contract: instantiate stores its message; execute
+// answers the data "secret" and an attribute, or the error "no" when its
+// message starts with 'f'; query answers "query".
+func echoWAT() string {
+	ok := `{"ok":{"messages":[],"attributes":[{"key":"k","value":"v"}],"events":[],"data":"c2VjcmV0"}}`
+	fail := `{"error":"no"}`
+	query := `{"ok":"cXVlcnk="}`
+	return fmt.Sprintf(`(module
+  (import "env" "db_write" (func $db_write (param i32 i32)))
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 8192))
+  (func $allocate (export "allocate") (param $size i32) (result i32)
+    (local $r i32)
+    (local.set $r (global.get $heap))
+    (i32.store (local.get $r) (i32.add (local.get $r) (i32.const 12)))
+    (i32.store offset=4 (local.get $r) (local.get $size))
+    (i32.store offset=8 (local.get $r) (i32.const 0))
+    (global.set $heap (i32.add (i32.add (local.get $r) (i32.const 12)) (local.get $size)))
+    (local.get $r))
+  (func (export "deallocate") (param i32))
+  (func (export "interface_version_8"))
+  (func $region (param $ptr i32) (param $len i32) (result i32)
+    (local $r i32)
+    (local.set $r (call $allocate (i32.const 0)))
+    (i32.store (local.get $r) (local.get $ptr))
+    (i32.store offset=4 (local.get $r) (local.get $len))
+    (i32.store offset=8 (local.get $r) (local.get $len))
+    (local.get $r))
+  (data (i32.const 1000) "m")
+  (data (i32.const 1024) %q)
+  (data (i32.const 2048) %q)
+  (data (i32.const 3072) %q)
+  (func (export "instantiate") (param i32) (param i32) (param $msg i32) (result i32)
+    (call $db_write (call $region (i32.const 1000) (i32.const 1)) (local.get $msg))
+    (call $region (i32.const 1024) (i32.const %d)))
+  (func (export "execute") (param i32) (param i32) (param $msg i32) (result i32)
+    (if (result i32) (i32.eq (i32.load8_u (i32.load (local.get $msg))) (i32.const 102))
+      (then (call $region (i32.const 2048) (i32.const %d)))
+      (else (call $region (i32.const 1024) (i32.const %d)))))
+  (func (export "query") (param i32) (param i32) (result i32)
+    (call $region (i32.const 3072) (i32.const %d))))`, ok, fail, query, len(ok), len(fail), len(ok), len(query))
+}
+
+// TestContractsThroughTheCLI stores, instantiates, executes and queries a
+// contract on a devnet with the hermeticd commands: inputs go encrypted, and
+// the CLI shows the decrypted answers and errors.
+func TestContractsThroughTheCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end contract test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	home := filepath.Join(t.TempDir(), "devnet")
+	ip := loopbackBase(t, 1).String()
+	api := "http://" + net.JoinHostPort(ip, "1317")
+	startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
+		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"), "--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
+		"--api-address", net.JoinHostPort(ip, "1317"))
+	_, err := waitHeight(ctx, client.New(api), 1)
+	require.NoError(t, err)
+
+	bin, err := wat.Compile(echoWAT())
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "echo.wasm")
+	require.NoError(t, os.WriteFile(file, bin, 0o600))
+	dev := []string{"--home", home, "--keyring-backend", "test", "--node", api}
+	run := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, dev...)...) }
+
+	out := run("tx", "compute", "store", file, "--from", "alice")
+	require.Contains(t, out, "code id:  1")
+	require.Contains(t, hermeticd(t, "query", "compute", "code", "1", "--node", api), "entry points: [instantiate execute query]")
+
+	out = run("tx", "compute", "instantiate", "1", `{"line":"3"}`, "--label", "echo", "--admin", "alice", "--from", "alice")
+	m := regexp.MustCompile(`contract: (herm1\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	contract := m[1]
+	require.Contains(t, hermeticd(t, "query", "compute", "contract", contract, "--node", api), "label:   echo")
+
+	require.Contains(t, run("tx", "compute", "execute", contract, `{"go":{}}`, "--from", "bob"), "data:     secret")
+	require.Contains(t, hermeticd(t, "query", "compute", "query", contract, `{"get":{}}`, "--node", api), "query")
+	require.Contains(t, run("tx", "compute", "execute", contract, `{"go":{}}`, "--from", "bob", "--plaintext"), "data:     secret")
+
+	// The contract's error reaches its sender decrypted.
+	_, err = hermeticdErr(append([]string{"tx", "compute", "execute", contract, `fail`, "--from", "bob"}, dev...)...)
+	require.ErrorContains(t, err, "contract error: no")
+
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown contract", []string{"tx", "compute", "execute", keys.ContractAddress{1}.String(), `{}`, "--from", "bob"}, "unknown contract"},
+		{"not wasm", []string{"tx", "compute", "store", "/etc/hostname", "--from", "bob"}, "invalid contract code"},
+		{"unknown code", []string{"tx", "compute", "instantiate", "9", `{}`, "--label", "x", "--from", "bob"}, "unknown code"},
+		{"migrate by a non-admin", []string{"tx", "compute", "migrate", contract, "1", `{}`, "--from", "bob"}, "admin"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			_, err := hermeticdErr(append(b.args, dev...)...)
+			require.ErrorContains(t, err, b.want)
+			require.NotContains(t, err.Error(), "goroutine")
+		})
+	}
+}
