@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/compute"
 	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/internal/wat"
 	"github.com/hermetic-chain/hermetic/keys"
@@ -156,4 +157,43 @@ func TestErrorCodesAreDistinct(t *testing.T) {
 		seen[c.code] = c.err
 		require.ErrorIs(t, ErrorForCode(c.code, "x"), c.err)
 	}
+}
+
+// TestContractDeterminism runs the same contract blocks on two apps, each
+// with its own VM and state: app hashes, result codes, data and gas agree.
+func TestContractDeterminism(t *testing.T) {
+	a := newHarness(t)
+	b := newHarnessAt(t, t.TempDir(), a)
+	alice := a.alice.PubKey().Address()
+	nk, err := a.enc.NetworkKeys()
+	require.NoError(t, err)
+	mk := func(seq uint64, m tx.Msg) []byte {
+		return a.txWith(a.alice, func(t *tx.Tx) { t.Sequence = seq; t.GasLimit = 5_000_000; t.Fee.Amount = 50_000 }, m)
+	}
+	run := func(txs ...[]byte) {
+		t.Helper()
+		ra, rb := a.block(txs...), b.block(txs...)
+		require.Equal(t, ra.AppHash, rb.AppHash)
+		for i := range ra.TxResults {
+			require.Equal(t, ra.TxResults[i].Code, rb.TxResults[i].Code, ra.TxResults[i].Log)
+			require.Equal(t, ra.TxResults[i].GasUsed, rb.TxResults[i].GasUsed)
+			require.Equal(t, ra.TxResults[i].Data, rb.TxResults[i].Data)
+		}
+	}
+	run(mk(0, &tx.MsgStoreCode{Sender: alice, WASM: echoContract(t)}))
+	info, err := a.app.CodeInfo(1)
+	require.NoError(t, err)
+	hash, err := info.Hash()
+	require.NoError(t, err)
+	wire := func(msg string) []byte {
+		w, _, err := cryptobox.EncryptInput(rand.Reader, nk.TxKey, hash, []byte(msg))
+		require.NoError(t, err)
+		return w
+	}
+	run(mk(1, &tx.MsgInstantiate{Sender: alice, CodeID: 1, Label: "a", Msg: wire(`{"a":1}`)}),
+		mk(2, &tx.MsgInstantiate{Sender: alice, CodeID: 1, Label: "b", Msg: wire(`{"b":2}`)}))
+	contract := compute.Address(1, 1)
+	run(mk(3, &tx.MsgExecute{Sender: alice, Contract: contract, Msg: wire(`{"x":{}}`)}),
+		mk(4, &tx.MsgExecute{Sender: alice, Contract: contract, Msg: wire(`fail`)}),
+		mk(5, &tx.MsgExecute{Sender: alice, Contract: contract, Msg: []byte(`{}`), Plaintext: true}))
 }
