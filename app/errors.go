@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hermetic-chain/hermetic/compute"
 	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/vm"
@@ -95,6 +96,7 @@ var codes = []struct {
 	{vm.ErrUnknownImport, 40},
 	{vm.ErrCodeTooLarge, 41},
 	{ErrNoCompute, 42},
+	{compute.ErrCallDepth, 48},
 }
 
 // Code returns the ABCI result code of err: 0 for nil, the sentinel's code for

@@ -292,3 +292,82 @@ func TestRefusals(t *testing.T) {
 	_, err = k2.Execute(ctx, f.s, f.block, &tx.MsgExecute{Sender: f.alice, Contract: addr, Msg: good}, 10_000_000)
 	require.ErrorIs(t, err, enclave.ErrNoSeed)
 }
+
+// staticContract answers instantiate with an empty response and execute
+// with the given ContractResult JSON.
+func staticContract(t *testing.T, execute string) []byte {
+	t.Helper()
+	okr := `{"ok":{"messages":[],"attributes":[],"events":[]}}`
+	bin, err := wat.Compile(fmt.Sprintf(`(module
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 16384))
+  (func $allocate (export "allocate") (param $size i32) (result i32)
+    (local $r i32)
+    (local.set $r (global.get $heap))
+    (i32.store (local.get $r) (i32.add (local.get $r) (i32.const 12)))
+    (i32.store offset=4 (local.get $r) (local.get $size))
+    (i32.store offset=8 (local.get $r) (i32.const 0))
+    (global.set $heap (i32.add (i32.add (local.get $r) (i32.const 12)) (local.get $size)))
+    (local.get $r))
+  (func (export "deallocate") (param i32))
+  (func (export "interface_version_8"))
+  (func $region (param $ptr i32) (param $len i32) (result i32)
+    (local $r i32)
+    (local.set $r (call $allocate (i32.const 0)))
+    (i32.store (local.get $r) (local.get $ptr))
+    (i32.store offset=4 (local.get $r) (local.get $len))
+    (i32.store offset=8 (local.get $r) (local.get $len))
+    (local.get $r))
+  (data (i32.const 1024) %q)
+  (data (i32.const 4096) %q)
+  (func (export "instantiate") (param i32 i32 i32) (result i32) (call $region (i32.const 1024) (i32.const %d)))
+  (func (export "execute") (param i32 i32 i32) (result i32) (call $region (i32.const 4096) (i32.const %d))))`,
+		okr, execute, len(okr), len(execute)))
+	require.NoError(t, err)
+	return bin
+}
+
+func callMsg(to keys.ContractAddress, msg string) string {
+	return fmt.Sprintf(`{"ok":{"messages":[{"id":0,"msg":{"wasm":{"execute":{"contract_addr":"%s","msg":"%s","funds":[]}}},"reply_on":"never"}],"attributes":[],"events":[]}}`,
+		to, base64.StdEncoding.EncodeToString([]byte(msg)))
+}
+
+// TestContractCallsContract: a contract's message to another contract is
+// encrypted for the callee on the sender's behalf, so the callee's outputs
+// reach the original sender encrypted; calls are depth-limited.
+func TestContractCallsContract(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	callee, _, err := f.k.Instantiate(ctx, f.s, f.block, &tx.MsgInstantiate{Sender: f.alice, CodeID: f.codeID, Label: "callee",
+		Msg: []byte(`{}`), Plaintext: true, Funds: tx.Coin{Denom: tx.Denom, Amount: 50}}, 10_000_000)
+	require.NoError(t, err)
+
+	id, info, err := f.k.StoreCode(ctx, f.s, f.alice, staticContract(t, callMsg(callee, `{"go":{}}`)))
+	require.NoError(t, err)
+	hash, err := info.Hash()
+	require.NoError(t, err)
+	caller, _, err := f.k.Instantiate(ctx, f.s, f.block, &tx.MsgInstantiate{Sender: f.alice, CodeID: id, Label: "caller", Msg: []byte(`{}`), Plaintext: true}, 10_000_000)
+	require.NoError(t, err)
+
+	wire, sess, err := cryptobox.EncryptInput(rand.Reader, f.txKey, hash, []byte(`{"call":{}}`))
+	require.NoError(t, err)
+	res, err := f.k.Execute(ctx, f.s, f.block, &tx.MsgExecute{Sender: f.alice, Contract: caller, Msg: wire}, 20_000_000)
+	require.NoError(t, err)
+	require.Equal(t, uint64(5), testBank{}.balance(f.s, f.payee[:]), "the callee's bank send ran")
+	require.Len(t, res.Attributes, 1, "the callee's attribute")
+	ct, err := base64.StdEncoding.DecodeString(res.Attributes[0].Key)
+	require.NoError(t, err)
+	pt, err := sess.DecryptOutput(ct)
+	require.NoError(t, err)
+	require.Equal(t, "action", string(pt), "the callee encrypted for the original sender")
+
+	// A contract that calls itself stops at the depth limit.
+	self := Address(id+1, 3)
+	sid, _, err := f.k.StoreCode(ctx, f.s, f.alice, staticContract(t, callMsg(self, `{}`)))
+	require.NoError(t, err)
+	got, _, err := f.k.Instantiate(ctx, f.s, f.block, &tx.MsgInstantiate{Sender: f.alice, CodeID: sid, Label: "loop", Msg: []byte(`{}`), Plaintext: true}, 10_000_000)
+	require.NoError(t, err)
+	require.Equal(t, self, got)
+	_, err = f.k.Execute(ctx, f.s, f.block, &tx.MsgExecute{Sender: f.alice, Contract: self, Msg: []byte(`{}`), Plaintext: true}, 1<<40)
+	require.ErrorIs(t, err, ErrCallDepth)
+}

@@ -278,7 +278,7 @@ func (k *Keeper) Instantiate(ctx context.Context, s state.Store, b Block, m *tx.
 	if err := setJSON(s, contractKey(addr), info); err != nil {
 		return addr, Result{}, err
 	}
-	res, err := k.call(ctx, s, b, "instantiate", addr, hash, m.Sender, m.Funds, m.Msg, m.Plaintext, gasLimit)
+	res, err := k.call(ctx, s, b, "instantiate", addr, hash, account(m.Sender), m.Funds, m.Msg, m.Plaintext, gasLimit, 0)
 	return addr, res, err
 }
 
@@ -292,7 +292,7 @@ func (k *Keeper) Execute(ctx context.Context, s state.Store, b Block, m *tx.MsgE
 	if err != nil {
 		return Result{}, err
 	}
-	return k.call(ctx, s, b, "execute", m.Contract, hash, m.Sender, m.Funds, m.Msg, m.Plaintext, gasLimit)
+	return k.call(ctx, s, b, "execute", m.Contract, hash, account(m.Sender), m.Funds, m.Msg, m.Plaintext, gasLimit, 0)
 }
 
 // Migrate moves a contract to new code and runs the new code's migrate
@@ -314,7 +314,7 @@ func (k *Keeper) Migrate(ctx context.Context, s state.Store, b Block, m *tx.MsgM
 	if err := setJSON(s, contractKey(m.Contract), info); err != nil {
 		return Result{}, err
 	}
-	return k.call(ctx, s, b, "migrate", m.Contract, hash, m.Sender, tx.Coin{}, m.Msg, m.Plaintext, gasLimit)
+	return k.call(ctx, s, b, "migrate", m.Contract, hash, account(m.Sender), tx.Coin{}, m.Msg, m.Plaintext, gasLimit, 0)
 }
 
 func env(b Block, addr keys.ContractAddress) vm.Env {
@@ -325,34 +325,78 @@ func env(b Block, addr keys.ContractAddress) vm.Env {
 	}
 }
 
-// call runs an entry point that may change state, carries out the bank
-// transfers the contract asked for, and returns the result.
+// MaxCallDepth bounds how deep contracts may call each other.
+const MaxCallDepth = 10
+
+// ErrCallDepth: contracts called each other deeper than MaxCallDepth.
+var ErrCallDepth = errors.New("contract call depth limit reached")
+
+// caller is who calls a contract: an account or, for a message one
+// contract sends another, a contract.
+type caller struct {
+	raw   []byte
+	human string
+}
+
+func account(a keys.Address) caller                { return caller{raw: a[:], human: a.String()} }
+func contractCaller(a keys.ContractAddress) caller { return caller{raw: a[:], human: a.String()} }
+
+// call runs an entry point that may change state, carries out the
+// messages the contract sends (bank transfers, calls of other contracts,
+// depth-limited), and returns the result.
 func (k *Keeper) call(ctx context.Context, s state.Store, b Block, entry string, addr keys.ContractAddress, hash [32]byte,
-	sender keys.Address, funds tx.Coin, msg []byte, plaintext bool, gasLimit uint64) (Result, error) {
+	from caller, funds tx.Coin, msg []byte, plaintext bool, gasLimit uint64, depth int) (Result, error) {
+	if depth > MaxCallDepth {
+		return Result{}, fmt.Errorf("%w (%d)", ErrCallDepth, MaxCallDepth)
+	}
 	if funds.Amount > 0 {
-		if err := k.bank.Transfer(s, sender[:], addr[:], funds.Amount); err != nil {
+		if err := k.bank.Transfer(s, from.raw, addr[:], funds.Amount); err != nil {
 			return Result{}, err
 		}
 	}
 	c := vm.Call{Code: hash, Entry: entry, Env: env(b, addr), GasLimit: gasLimit}
 	if entry != "migrate" {
-		c.Info = &vm.MessageInfo{Sender: sender.String(), Funds: []vm.Coin{}}
+		c.Info = &vm.MessageInfo{Sender: from.human, Funds: []vm.Coin{}}
 		if funds.Amount > 0 {
 			c.Info.Funds = []vm.Coin{{Denom: funds.Denom, Amount: strconv.FormatUint(funds.Amount, 10)}}
 		}
 	}
-	r := &runner{vm: k.vm, call: c}
+	r := &runner{vm: k.vm, call: c, codeHash: func(contract string) ([32]byte, error) {
+		a, err := keys.ParseContractAddress(contract)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		info, err := Contract(s, a)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		return k.codeHash(ctx, s, info.CodeID)
+	}}
 	out, err := k.enclave.Execute(ctx, enclave.Call{Contract: addr[:], CodeHash: hash, Input: msg, Plaintext: plaintext,
 		State: contractStore(s, addr), Pos: b.Pos}, r)
 	if err != nil {
 		return Result{GasUsed: r.gasUsed}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	return k.finish(s, addr, out, r)
+	res, err := k.finish(out, r)
+	if err != nil {
+		return res, err
+	}
+	var cr vm.ContractResult
+	_ = json.Unmarshal(out.Data, &cr) // finish has checked it
+	for i, sm := range cr.Ok.Messages {
+		sub, err := k.dispatch(ctx, s, b, addr, sm, !out.Encrypted && plaintext, gasLimit-min(gasLimit, res.GasUsed), depth)
+		res.GasUsed += sub.GasUsed
+		if err != nil {
+			return res, fmt.Errorf("message %d: %w", i, err)
+		}
+		res.Attributes = append(res.Attributes, sub.Attributes...)
+		res.Events = append(res.Events, sub.Events...)
+	}
+	return res, nil
 }
 
-// finish turns the enclave's output into a Result, classifying failures and
-// carrying out the response's messages.
-func (k *Keeper) finish(s state.Store, addr keys.ContractAddress, out enclave.Output, r *runner) (Result, error) {
+// finish turns the enclave's output into a Result, classifying failures.
+func (k *Keeper) finish(out enclave.Output, r *runner) (Result, error) {
 	res := Result{GasUsed: r.gasUsed, Encrypted: out.Encrypted}
 	if out.Failed {
 		if errors.Is(r.vmErr, vm.ErrOutOfGas) {
@@ -369,17 +413,41 @@ func (k *Keeper) finish(s state.Store, addr keys.ContractAddress, out enclave.Ou
 		return res, fmt.Errorf("%w: unreadable result", ErrContractFailed)
 	}
 	res.Data, res.Attributes, res.Events = cr.Ok.Data, cr.Ok.Attributes, cr.Ok.Events
-	for i, sm := range cr.Ok.Messages {
-		if err := k.dispatch(s, addr, sm); err != nil {
-			return res, fmt.Errorf("message %d: %w", i, err)
-		}
-	}
 	return res, nil
 }
 
-// dispatch carries out a contract's message. Bank sends from the contract's
-// balance are supported; contract-to-contract messages come next.
-func (k *Keeper) dispatch(s state.Store, from keys.ContractAddress, sm vm.SubMsg) error {
+// dispatch carries out a message a contract sent: a bank send from its
+// balance, or a call of another contract (whose message the enclave has
+// encrypted for it, unless the whole call is plaintext). Replies are not
+// supported yet.
+func (k *Keeper) dispatch(ctx context.Context, s state.Store, b Block, from keys.ContractAddress, sm vm.SubMsg, plaintext bool, gasLimit uint64, depth int) (Result, error) {
+	if sm.ReplyOn != "" && sm.ReplyOn != "never" {
+		return Result{}, fmt.Errorf("%w: replies (reply_on %q)", ErrUnsupportedMsg, sm.ReplyOn)
+	}
+	var w wasmExecute
+	if json.Unmarshal(sm.Msg, &w) == nil && w.Wasm != nil && w.Wasm.Execute != nil {
+		to, err := keys.ParseContractAddress(w.Wasm.Execute.ContractAddr)
+		if err != nil {
+			return Result{}, err
+		}
+		var funds tx.Coin
+		for _, c := range w.Wasm.Execute.Funds {
+			n, err := parseFunds(c)
+			if err != nil {
+				return Result{}, err
+			}
+			funds = tx.Coin{Denom: tx.Denom, Amount: funds.Amount + n}
+		}
+		info, err := Contract(s, to)
+		if err != nil {
+			return Result{}, err
+		}
+		hash, err := k.codeHash(ctx, s, info.CodeID)
+		if err != nil {
+			return Result{}, err
+		}
+		return k.call(ctx, s, b, "execute", to, hash, contractCaller(from), funds, w.Wasm.Execute.Msg, plaintext, gasLimit, depth+1)
+	}
 	var msg struct {
 		Bank *struct {
 			Send *struct {
@@ -389,28 +457,33 @@ func (k *Keeper) dispatch(s state.Store, from keys.ContractAddress, sm vm.SubMsg
 		} `json:"bank"`
 	}
 	if err := json.Unmarshal(sm.Msg, &msg); err != nil || msg.Bank == nil || msg.Bank.Send == nil {
-		return fmt.Errorf("%w: %s", ErrUnsupportedMsg, firstKey(sm.Msg))
-	}
-	if sm.ReplyOn != "" && sm.ReplyOn != "never" {
-		return fmt.Errorf("%w: replies", ErrUnsupportedMsg)
+		return Result{}, fmt.Errorf("%w: %s", ErrUnsupportedMsg, firstKey(sm.Msg))
 	}
 	to, err := rawAddress(msg.Bank.Send.ToAddress)
 	if err != nil {
-		return err
+		return Result{}, err
 	}
 	for _, c := range msg.Bank.Send.Amount {
-		if c.Denom != tx.Denom {
-			return fmt.Errorf("bank send of %q: this chain has only %s", c.Denom, tx.Denom)
-		}
-		n, err := strconv.ParseUint(c.Amount, 10, 64)
+		n, err := parseFunds(c)
 		if err != nil {
-			return fmt.Errorf("bank send amount %q: %w", c.Amount, err)
+			return Result{}, err
 		}
 		if err := k.bank.Transfer(s, from[:], to, n); err != nil {
-			return err
+			return Result{}, err
 		}
 	}
-	return nil
+	return Result{}, nil
+}
+
+func parseFunds(c vm.Coin) (uint64, error) {
+	if c.Denom != tx.Denom {
+		return 0, fmt.Errorf("funds in %q: this chain has only %s", c.Denom, tx.Denom)
+	}
+	n, err := strconv.ParseUint(c.Amount, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("funds amount %q: %w", c.Amount, err)
+	}
+	return n, nil
 }
 
 func rawAddress(s string) ([]byte, error) {

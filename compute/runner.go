@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/vm"
 )
@@ -16,8 +17,11 @@ import (
 // inside the enclave boundary, so it may see plaintext, and nothing it sees
 // leaves except through the enclave's encryption.
 type runner struct {
-	vm       *vm.VM
-	call     vm.Call
+	vm   *vm.VM
+	call vm.Call
+	// codeHash looks up a contract's code hash (public), to encrypt the
+	// messages this contract sends to it.
+	codeHash func(contract string) ([32]byte, error)
 	gasUsed  uint64
 	vmErr    error // what ended the call, kept for the keeper to classify (never shown)
 	response *vm.Response
@@ -63,7 +67,8 @@ func (r *runner) Run(ctx context.Context, msg []byte, s state.Store) ([]byte, er
 // SealResult implements enclave.ResultSealer: it encrypts the response's
 // data and every event attribute for the sender (CRYPTO.md §3) and keeps
 // the messages the chain must carry out in the clear.
-func (r *runner) SealResult(result []byte, encrypt func([]byte) ([]byte, error)) ([]byte, error) {
+func (r *runner) SealResult(result []byte, sl enclave.Sealer) ([]byte, error) {
+	encrypt := sl.Encrypt
 	if r.call.Entry == "query" {
 		return encrypt(result)
 	}
@@ -73,6 +78,14 @@ func (r *runner) SealResult(result []byte, encrypt func([]byte) ([]byte, error))
 	}
 	resp := *cr.Ok
 	var err error
+	// Messages to other contracts are encrypted for them on the sender's
+	// behalf; the chain sees whom they go to, not what they say.
+	resp.Messages = make([]vm.SubMsg, len(cr.Ok.Messages))
+	for i, sm := range cr.Ok.Messages {
+		if resp.Messages[i], err = r.sealSubMsg(sm, sl); err != nil {
+			return nil, err
+		}
+	}
 	if resp.Data != nil {
 		if resp.Data, err = encrypt(resp.Data); err != nil {
 			return nil, err
@@ -105,4 +118,33 @@ func (r *runner) SealResult(result []byte, encrypt func([]byte) ([]byte, error))
 	}
 	resp.Events = events
 	return json.Marshal(vm.ContractResult{Ok: &resp})
+}
+
+// wasmExecute is the part of a CosmosMsg the chain reads to call another
+// contract.
+type wasmExecute struct {
+	Wasm *struct {
+		Execute *struct {
+			ContractAddr string    `json:"contract_addr"`
+			Msg          []byte    `json:"msg"`
+			Funds        []vm.Coin `json:"funds"`
+		} `json:"execute"`
+	} `json:"wasm"`
+}
+
+// sealSubMsg encrypts the message of a wasm execute for its callee.
+func (r *runner) sealSubMsg(sm vm.SubMsg, sl enclave.Sealer) (vm.SubMsg, error) {
+	var w wasmExecute
+	if json.Unmarshal(sm.Msg, &w) != nil || w.Wasm == nil || w.Wasm.Execute == nil {
+		return sm, nil
+	}
+	hash, err := r.codeHash(w.Wasm.Execute.ContractAddr)
+	if err != nil {
+		return sm, err
+	}
+	if w.Wasm.Execute.Msg, err = sl.Wire(hash, w.Wasm.Execute.Msg); err != nil {
+		return sm, err
+	}
+	sm.Msg, err = json.Marshal(w)
+	return sm, err
 }

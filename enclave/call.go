@@ -2,6 +2,7 @@ package enclave
 
 import (
 	"bytes"
+	"encoding/hex"
 	"context"
 	"errors"
 	"fmt"
@@ -212,6 +213,7 @@ func ExecuteWith(ctx context.Context, call Call, keys StateKeys, open func(wire 
 func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte) (*cryptobox.Input, error), run Runner, query bool) (Output, error) {
 	msg := call.Input
 	var txKey *[32]byte
+	var nonce, pub [32]byte
 	if !call.Plaintext {
 		in, err := open(call.Input)
 		if err != nil {
@@ -220,7 +222,7 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 		if err := in.CheckCodeHash(call.CodeHash); err != nil {
 			return Output{}, fmt.Errorf("decrypt input: %w", err)
 		}
-		msg, txKey = in.Msg, &in.TxKey
+		msg, txKey, nonce, pub = in.Msg, &in.TxKey, in.Nonce, in.UserPub
 	}
 	cache := state.NewCache(call.State)
 	var store state.Store = &contractStore{keys: keys, parent: cache, pos: call.Pos}
@@ -238,12 +240,12 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 		return Output{}, fmt.Errorf("write contract state: %w", err)
 	}
 	if txKey != nil {
-		encrypt := func(b []byte) ([]byte, error) { return cryptobox.EncryptOutput(*txKey, b) }
 		var err error
+		sl := inputSealer{txKey: *txKey, nonce: nonce, pub: pub}
 		if rs, ok := run.(ResultSealer); ok && !out.Failed {
-			out.Data, err = rs.SealResult(out.Data, encrypt)
+			out.Data, err = rs.SealResult(out.Data, sl)
 		} else {
-			out.Data, err = encrypt(out.Data)
+			out.Data, err = sl.Encrypt(out.Data)
 		}
 		if err != nil {
 			return Output{}, fmt.Errorf("encrypt output: %w", err)
@@ -253,13 +255,41 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 	return out, nil
 }
 
+// Sealer encrypts a call's outputs for its sender.
+type Sealer interface {
+	// Encrypt encrypts bytes for the sender (CRYPTO.md §3).
+	Encrypt(plaintext []byte) ([]byte, error)
+	// Wire encrypts a message for another contract, on the sender's
+	// behalf: the §2 wire with the sender's public key and nonce, so the
+	// callee's enclave decrypts it, checks its code hash, and encrypts the
+	// callee's outputs for the same sender.
+	Wire(codeHash [32]byte, msg []byte) ([]byte, error)
+}
+
 // ResultSealer is a Runner that knows the structure of its results and
-// encrypts their parts for the sender itself (CRYPTO.md §3: the data, each
-// event attribute, each contract-to-contract message), leaving in the clear
-// what the chain must act on (bank transfers, the list of messages). A
-// Runner that is not one has its whole result encrypted.
+// encrypts their parts itself (CRYPTO.md §3: the data, each event
+// attribute, each contract-to-contract message), leaving in the clear what
+// the chain must act on (bank transfers, the list of messages). A Runner
+// that is not one has its whole result encrypted.
 type ResultSealer interface {
-	SealResult(result []byte, encrypt func([]byte) ([]byte, error)) ([]byte, error)
+	SealResult(result []byte, s Sealer) ([]byte, error)
+}
+
+type inputSealer struct {
+	txKey [32]byte
+	nonce [32]byte
+	pub   [32]byte
+}
+
+func (s inputSealer) Encrypt(pt []byte) ([]byte, error) { return cryptobox.EncryptOutput(s.txKey, pt) }
+
+func (s inputSealer) Wire(codeHash [32]byte, msg []byte) ([]byte, error) {
+	pt := append([]byte(hex.EncodeToString(codeHash[:])), msg...)
+	ct, err := cryptobox.SIVSeal(s.txKey[:], [][]byte{{}}, pt)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(s.nonce[:], s.pub[:], ct), nil
 }
 
 // readOnly refuses writes: the store a query runs on.
