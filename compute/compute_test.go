@@ -108,7 +108,7 @@ type fixture struct {
 	hash   [32]byte
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	v, err := vm.New(ctx, vm.Config{CacheDir: t.TempDir()})
