@@ -26,7 +26,7 @@ type Params struct {
 }
 
 // DefaultParams are the parameters of a new network: 0.01 uherm per gas,
-// 64 KiB transactions, 1 HERM (10^6 uherm) per unit of voting power.
+// 2 MiB transactions, 1 HERM (10^6 uherm) per unit of voting power.
 func DefaultParams() Params {
 	return Params{MinGasPriceNum: 1, MinGasPriceDen: 100, MaxTxBytes: tx.MaxTxBytes, PowerReduction: 1_000_000}
 }

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,8 +82,20 @@ func (c *Client) contractTx(ctx context.Context, key keys.PrivKey, m tx.Msg, ses
 	return out, data, err
 }
 
-// StoreCode uploads a contract module.
+// StoreCode uploads a contract module, gzipped (as the chain accepts) if it
+// is not already.
 func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o TxOptions) (ContractResult, error) {
+	if !bytes.HasPrefix(wasm, []byte{0x1f, 0x8b}) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(wasm); err != nil {
+			return ContractResult{}, err
+		}
+		if err := zw.Close(); err != nil {
+			return ContractResult{}, err
+		}
+		wasm = buf.Bytes()
+	}
 	if o.GasLimit == 0 {
 		o.GasLimit = uint64(ContractGasLimit + 10*len(wasm))
 	}

@@ -7,6 +7,8 @@ import (
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/spf13/viper"
+
+	"github.com/hermetic-chain/hermetic/tx"
 )
 
 // Default listen addresses: the ecosystem's usual ports, on loopback.
@@ -43,6 +45,7 @@ func defaultCometConfig(h Home, moniker string) *cmtcfg.Config {
 	c.RPC.ListenAddress = DefaultRPCAddress
 	c.Mempool.Size = 50_000
 	c.Mempool.CacheSize = 100_000
+	c.Mempool.MaxTxBytes = tx.MaxTxBytes
 	c.Consensus.TimeoutCommit = time.Second
 	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.TxIndex.Indexer = "kv"

@@ -55,7 +55,7 @@ type (
 // Limits of compute messages.
 const (
 	MaxLabelBytes = 128
-	MaxWASMBytes  = 3 << 20 // also bounded by the block's byte limit
+	MaxWASMBytes  = MaxTxBytes // the upload as sent (gzip accepted)
 )
 
 // TypeURL implements Msg.

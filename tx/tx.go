@@ -39,8 +39,9 @@ const (
 	Version = 1
 	// Denom is the native token's base denomination.
 	Denom = "uherm"
-	// MaxTxBytes is the largest encoded transaction accepted.
-	MaxTxBytes = 64 << 10
+	// MaxTxBytes is the largest encoded transaction accepted: room for a
+	// gzipped Go contract (about 1 MB); every byte costs gas.
+	MaxTxBytes = 2 << 20
 	// MaxMemoBytes is the longest memo accepted.
 	MaxMemoBytes = 256
 	// MaxChainIDBytes is the longest chain id accepted.

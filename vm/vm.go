@@ -33,14 +33,15 @@ type Config struct {
 	// MemoryLimitPages caps a contract's memory, in 64 KiB pages
 	// (default 512: 32 MiB).
 	MemoryLimitPages uint32
-	// MaxCodeSize caps an uploaded module, uncompressed (default 3 MiB).
+	// MaxCodeSize caps an uploaded module, uncompressed (default 8 MiB: a Go
+	// contract using encoding/json is about 3.4 MB).
 	MaxCodeSize int
 }
 
 // Defaults.
 const (
 	DefaultMemoryLimitPages = 512
-	DefaultMaxCodeSize      = 3 << 20
+	DefaultMaxCodeSize      = 8 << 20
 )
 
 // VM compiles and runs contracts. It is safe for concurrent use; each call

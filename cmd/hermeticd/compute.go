@@ -277,7 +277,7 @@ func contractCmd(_ *globals) *cobra.Command {
 	var out string
 	build := &cobra.Command{
 		Use:   "build DIR",
-		Short: "Build the Go contract in DIR to wasm (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared)",
+		Short: "Build the Go contract in DIR to wasm (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, stripped)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := filepath.Clean(args[0])
@@ -288,7 +288,7 @@ func contractCmd(_ *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b := exec.CommandContext(cmd.Context(), "go", "build", "-buildmode=c-shared", "-trimpath", "-o", abs, ".")
+			b := exec.CommandContext(cmd.Context(), "go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", abs, ".")
 			b.Dir = dir
 			b.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 			b.Stdout, b.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
