@@ -297,6 +297,12 @@ func TestRefusals(t *testing.T) {
 // with the given ContractResult JSON.
 func staticContract(t *testing.T, execute string) []byte {
 	t.Helper()
+	return replyContract(t, execute, `{"ok":{"messages":[],"attributes":[],"events":[]}}`)
+}
+
+// replyContract is staticContract with a reply entry point answering reply.
+func replyContract(t *testing.T, execute, reply string) []byte {
+	t.Helper()
 	okr := `{"ok":{"messages":[],"attributes":[],"events":[]}}`
 	bin, err := wat.Compile(fmt.Sprintf(`(module
   (memory (export "memory") 2)
@@ -320,16 +326,20 @@ func staticContract(t *testing.T, execute string) []byte {
     (local.get $r))
   (data (i32.const 1024) %q)
   (data (i32.const 4096) %q)
+  (data (i32.const 8192) %q)
   (func (export "instantiate") (param i32 i32 i32) (result i32) (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "execute") (param i32 i32 i32) (result i32) (call $region (i32.const 4096) (i32.const %d))))`,
-		okr, execute, len(okr), len(execute)))
+  (func (export "execute") (param i32 i32 i32) (result i32) (call $region (i32.const 4096) (i32.const %d)))
+  (func (export "reply") (param i32 i32) (result i32) (call $region (i32.const 8192) (i32.const %d))))`,
+		okr, execute, reply, len(okr), len(execute), len(reply)))
 	require.NoError(t, err)
 	return bin
 }
 
-func callMsg(to keys.ContractAddress, msg string) string {
-	return fmt.Sprintf(`{"ok":{"messages":[{"id":0,"msg":{"wasm":{"execute":{"contract_addr":"%s","msg":"%s","funds":[]}}},"reply_on":"never"}],"attributes":[],"events":[]}}`,
-		to, base64.StdEncoding.EncodeToString([]byte(msg)))
+func callMsg(to keys.ContractAddress, msg string) string { return callMsgReply(to, msg, "never") }
+
+func callMsgReply(to keys.ContractAddress, msg, replyOn string) string {
+	return fmt.Sprintf(`{"ok":{"messages":[{"id":7,"msg":{"wasm":{"execute":{"contract_addr":"%s","msg":"%s","funds":[]}}},"reply_on":"%s"}],"attributes":[],"events":[]}}`,
+		to, base64.StdEncoding.EncodeToString([]byte(msg)), replyOn)
 }
 
 // TestContractCallsContract: a contract's message to another contract is
@@ -370,4 +380,61 @@ func TestContractCallsContract(t *testing.T) {
 	require.Equal(t, self, got)
 	_, err = f.k.Execute(ctx, f.s, f.block, &tx.MsgExecute{Sender: f.alice, Contract: self, Msg: []byte(`{}`), Plaintext: true}, 1<<40)
 	require.ErrorIs(t, err, ErrCallDepth)
+}
+
+// TestReplies: a sub-message with reply_on runs in its own cache, and the
+// caller's reply entry point hears how it went; its answer is encrypted
+// for the original sender like the rest.
+func TestReplies(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	callee, _, err := f.k.Instantiate(ctx, f.s, f.block, &tx.MsgInstantiate{Sender: f.alice, CodeID: f.codeID, Label: "callee",
+		Msg: []byte(`{}`), Plaintext: true, Funds: tx.Coin{Denom: tx.Denom, Amount: 50}}, 10_000_000)
+	require.NoError(t, err)
+	replied := `{"ok":{"messages":[],"attributes":[{"key":"replied","value":"yes"}],"events":[],"data":"cmVwbGllZA=="}}`
+	deploy := func(msg, replyOn string) (keys.ContractAddress, [32]byte) {
+		id, info, err := f.k.StoreCode(ctx, f.s, f.alice, replyContract(t, callMsgReply(callee, msg, replyOn), replied))
+		require.NoError(t, err)
+		hash, err := info.Hash()
+		require.NoError(t, err)
+		addr, _, err := f.k.Instantiate(ctx, f.s, f.block, &tx.MsgInstantiate{Sender: f.alice, CodeID: id, Label: "caller", Msg: []byte(`{}`), Plaintext: true}, 10_000_000)
+		require.NoError(t, err)
+		return addr, hash
+	}
+	exec := func(addr keys.ContractAddress, hash [32]byte) (Result, *cryptobox.Session, error) {
+		wire, sess, err := cryptobox.EncryptInput(rand.Reader, f.txKey, hash, []byte(`{}`))
+		require.NoError(t, err)
+		res, err := f.k.Execute(ctx, f.s, f.block, &tx.MsgExecute{Sender: f.alice, Contract: addr, Msg: wire}, 50_000_000)
+		return res, sess, err
+	}
+
+	// Success, reply always: the reply's data replaces the caller's.
+	addr, hash := deploy(`{"go":{}}`, "always")
+	res, sess, err := exec(addr, hash)
+	require.NoError(t, err)
+	data, err := sess.DecryptOutput(res.Data)
+	require.NoError(t, err)
+	require.Equal(t, "replied", string(data))
+	require.Equal(t, uint64(5), testBank{}.balance(f.s, f.payee[:]))
+	require.Len(t, res.Attributes, 2, "the callee's and the reply's")
+
+	// The callee fails, reply on error: the transaction goes on, the reply
+	// runs, nothing of the callee stays.
+	addr, hash = deploy(`f`, "error")
+	res, sess, err = exec(addr, hash)
+	require.NoError(t, err)
+	data, err = sess.DecryptOutput(res.Data)
+	require.NoError(t, err)
+	require.Equal(t, "replied", string(data))
+	require.Equal(t, uint64(5), testBank{}.balance(f.s, f.payee[:]))
+
+	// reply on success only: the callee's failure fails the call.
+	addr, hash = deploy(`f`, "success")
+	_, _, err = exec(addr, hash)
+	require.ErrorIs(t, err, ErrContractFailed)
+
+	// reply_on nonsense is refused.
+	addr, hash = deploy(`{"go":{}}`, "sometimes")
+	_, _, err = exec(addr, hash)
+	require.ErrorIs(t, err, ErrUnsupportedMsg)
 }

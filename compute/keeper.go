@@ -248,6 +248,8 @@ type Result struct {
 	Events     []vm.Event
 	Encrypted  bool
 	GasUsed    uint64
+	// Callee is the contract that produced the result (for replies).
+	Callee keys.ContractAddress
 }
 
 // Address derives a new contract's address from its code id and the
@@ -346,6 +348,13 @@ func contractCaller(a keys.ContractAddress) caller { return caller{raw: a[:], hu
 // depth-limited), and returns the result.
 func (k *Keeper) call(ctx context.Context, s state.Store, b Block, entry string, addr keys.ContractAddress, hash [32]byte,
 	from caller, funds tx.Coin, msg []byte, plaintext bool, gasLimit uint64, depth int) (Result, error) {
+	return k.callWith(ctx, s, b, entry, addr, hash, from, funds, msg, nil, plaintext, gasLimit, depth)
+}
+
+// callWith is call with keysFrom: for a reply, the contract's own
+// encrypted input, whose sender the reply's outputs are encrypted for.
+func (k *Keeper) callWith(ctx context.Context, s state.Store, b Block, entry string, addr keys.ContractAddress, hash [32]byte,
+	from caller, funds tx.Coin, msg, keysFrom []byte, plaintext bool, gasLimit uint64, depth int) (Result, error) {
 	if depth > MaxCallDepth {
 		return Result{}, fmt.Errorf("%w (%d)", ErrCallDepth, MaxCallDepth)
 	}
@@ -355,7 +364,7 @@ func (k *Keeper) call(ctx context.Context, s state.Store, b Block, entry string,
 		}
 	}
 	c := vm.Call{Code: hash, Entry: entry, Env: env(b, addr), GasLimit: gasLimit}
-	if entry != "migrate" {
+	if entry == "instantiate" || entry == "execute" {
 		c.Info = &vm.MessageInfo{Sender: from.human, Funds: []vm.Coin{}}
 		if funds.Amount > 0 {
 			c.Info.Funds = []vm.Coin{{Denom: funds.Denom, Amount: strconv.FormatUint(funds.Amount, 10)}}
@@ -372,27 +381,85 @@ func (k *Keeper) call(ctx context.Context, s state.Store, b Block, entry string,
 		}
 		return k.codeHash(ctx, s, info.CodeID)
 	}}
-	out, err := k.enclave.Execute(ctx, enclave.Call{Contract: addr[:], CodeHash: hash, Input: msg, Plaintext: plaintext,
+	out, err := k.enclave.Execute(ctx, enclave.Call{Contract: addr[:], CodeHash: hash, Input: msg, KeysFrom: keysFrom, Plaintext: plaintext,
 		State: contractStore(s, addr), Pos: b.Pos}, r)
 	if err != nil {
 		return Result{GasUsed: r.gasUsed}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	res, err := k.finish(out, r)
+	res.Callee = addr
 	if err != nil {
 		return res, err
 	}
 	var cr vm.ContractResult
 	_ = json.Unmarshal(out.Data, &cr) // finish has checked it
+	// The messages run after the call, in order. One whose reply_on asks
+	// for a reply runs in its own cache (a failure then reverts only it)
+	// and the contract's reply entry point hears how it went.
+	replyKeys := msg
+	if keysFrom != nil {
+		replyKeys = keysFrom
+	}
 	for i, sm := range cr.Ok.Messages {
-		sub, err := k.dispatch(ctx, s, b, addr, sm, !out.Encrypted && plaintext, gasLimit-min(gasLimit, res.GasUsed), depth)
+		left := gasLimit - min(gasLimit, res.GasUsed)
+		wantReply := sm.ReplyOn == "always" || sm.ReplyOn == "success" || sm.ReplyOn == "error"
+		if !wantReply && sm.ReplyOn != "" && sm.ReplyOn != "never" {
+			return res, fmt.Errorf("message %d: %w: reply_on %q", i, ErrUnsupportedMsg, sm.ReplyOn)
+		}
+		sc := state.NewCache(s)
+		sub, err := k.dispatch(ctx, sc, b, addr, sm, !out.Encrypted && plaintext, left, depth)
 		res.GasUsed += sub.GasUsed
-		if err != nil {
+		if err != nil && (!wantReply || sm.ReplyOn == "success" || errors.Is(err, vm.ErrOutOfGas) || errors.Is(err, ErrCallDepth)) {
 			return res, fmt.Errorf("message %d: %w", i, err)
 		}
-		res.Attributes = append(res.Attributes, sub.Attributes...)
-		res.Events = append(res.Events, sub.Events...)
+		if err == nil {
+			if werr := sc.Write(); werr != nil {
+				return res, werr
+			}
+			res.Attributes = append(res.Attributes, sub.Attributes...)
+			res.Events = append(res.Events, sub.Events...)
+		}
+		if !wantReply || (err == nil && sm.ReplyOn == "error") {
+			continue
+		}
+		reply := vm.Reply{ID: sm.ID}
+		if err != nil {
+			e := err.Error()
+			reply.Result.Err = &e
+		} else {
+			reply.Result.Ok = &vm.SubMsgResponse{Events: subEvents(sub), Data: sub.Data}
+		}
+		rj, jerr := json.Marshal(reply)
+		if jerr != nil {
+			return res, jerr
+		}
+		rr, err := k.callWith(ctx, s, b, "reply", addr, hash, caller{}, tx.Coin{}, rj, replyKeys, plaintext || !out.Encrypted,
+			gasLimit-min(gasLimit, res.GasUsed), depth+1)
+		res.GasUsed += rr.GasUsed
+		if err != nil {
+			return res, fmt.Errorf("reply to message %d: %w", i, err)
+		}
+		res.Attributes = append(res.Attributes, rr.Attributes...)
+		res.Events = append(res.Events, rr.Events...)
+		if rr.Data != nil {
+			res.Data = rr.Data
+		}
 	}
 	return res, nil
+}
+
+// subEvents are a sub-call's outputs as a Reply carries them: the callee's
+// attributes under a "wasm" event, and its own events (all still encrypted
+// for the sender when the call was).
+func subEvents(r Result) []vm.Event {
+	if r.Callee.IsZero() {
+		return []vm.Event{}
+	}
+	evs := []vm.Event{{Type: "wasm", Attributes: append([]vm.Attribute{{Key: "contract_address", Value: r.Callee.String()}}, r.Attributes...)}}
+	for _, e := range r.Events {
+		evs = append(evs, vm.Event{Type: "wasm-" + e.Type, Attributes: e.Attributes})
+	}
+	return evs
 }
 
 // finish turns the enclave's output into a Result, classifying failures.
@@ -418,12 +485,8 @@ func (k *Keeper) finish(out enclave.Output, r *runner) (Result, error) {
 
 // dispatch carries out a message a contract sent: a bank send from its
 // balance, or a call of another contract (whose message the enclave has
-// encrypted for it, unless the whole call is plaintext). Replies are not
-// supported yet.
+// encrypted for it, unless the whole call is plaintext).
 func (k *Keeper) dispatch(ctx context.Context, s state.Store, b Block, from keys.ContractAddress, sm vm.SubMsg, plaintext bool, gasLimit uint64, depth int) (Result, error) {
-	if sm.ReplyOn != "" && sm.ReplyOn != "never" {
-		return Result{}, fmt.Errorf("%w: replies (reply_on %q)", ErrUnsupportedMsg, sm.ReplyOn)
-	}
 	var w wasmExecute
 	if json.Unmarshal(sm.Msg, &w) == nil && w.Wasm != nil && w.Wasm.Execute != nil {
 		to, err := keys.ParseContractAddress(w.Wasm.Execute.ContractAddr)

@@ -24,6 +24,12 @@ type Call struct {
 	// Plaintext marks an input the transaction declared unencrypted; its
 	// output is then plaintext too.
 	Plaintext bool
+	// KeysFrom, when set (and not Plaintext), is an encrypted input of this
+	// contract whose sender the outputs are encrypted for, while Input is a
+	// plaintext message that carries no secret of its own — the reply to a
+	// sub-message, which holds only the id and the callee's already
+	// encrypted outputs.
+	KeysFrom []byte
 	// State is the contract's stored (encrypted) state.
 	State state.Store
 	// Pos is where the call's writes happen; WriteIndex advances with each
@@ -215,14 +221,21 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 	var txKey *[32]byte
 	var nonce, pub [32]byte
 	if !call.Plaintext {
-		in, err := open(call.Input)
+		wire := call.Input
+		if call.KeysFrom != nil {
+			wire = call.KeysFrom
+		}
+		in, err := open(wire)
 		if err != nil {
 			return Output{}, fmt.Errorf("decrypt input: %w", err)
 		}
 		if err := in.CheckCodeHash(call.CodeHash); err != nil {
 			return Output{}, fmt.Errorf("decrypt input: %w", err)
 		}
-		msg, txKey, nonce, pub = in.Msg, &in.TxKey, in.Nonce, in.UserPub
+		txKey, nonce, pub = &in.TxKey, in.Nonce, in.UserPub
+		if call.KeysFrom == nil {
+			msg = in.Msg
+		}
 	}
 	cache := state.NewCache(call.State)
 	var store state.Store = &contractStore{keys: keys, parent: cache, pos: call.Pos}
