@@ -130,11 +130,14 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("node status: %w", err))
 		return
 	}
+	// CometBFT stores a block before the application commits it: report
+	// the height whose state queries can read.
+	latest := min(st.SyncInfo.LatestBlockHeight, s.chain.LastHeight())
 	writeJSON(w, http.StatusOK, Status{
 		ChainID:          st.NodeInfo.Network,
 		NodeID:           string(st.NodeInfo.DefaultNodeID),
 		Moniker:          st.NodeInfo.Moniker,
-		LatestHeight:     st.SyncInfo.LatestBlockHeight,
+		LatestHeight:     latest,
 		LatestBlockHash:  st.SyncInfo.LatestBlockHash.String(),
 		LatestAppHash:    st.SyncInfo.LatestAppHash.String(),
 		LatestBlockTime:  st.SyncInfo.LatestBlockTime,

@@ -42,6 +42,9 @@ func (a *App) snapshot(height int64) (state.ReadStore, error) {
 	if height == 0 {
 		height = a.committed.Load()
 	}
+	if height == 0 {
+		return nil, fmt.Errorf("%w: no block committed yet", state.ErrNoVersion)
+	}
 	return a.tree.ReadOnly(height)
 }
 

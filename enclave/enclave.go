@@ -47,6 +47,12 @@ type Enclave interface {
 	// contract's decrypted state, and returns its output encrypted to the
 	// sender (CRYPTO.md §2–§4).
 	Execute(ctx context.Context, call Call, run Runner) (Output, error)
+	// Seal encrypts node-local data so that only this enclave (the same
+	// code on the same machine) can read it back (CRYPTO.md §6).
+	Seal(plaintext []byte) ([]byte, error)
+	// Unseal reads back what Seal wrote; ErrSealed if it was modified or
+	// sealed elsewhere.
+	Unseal(sealed []byte) ([]byte, error)
 	// Query is Execute for an encrypted query: the contract reads its
 	// decrypted state and any write fails with state.ErrReadOnly; the
 	// answer is encrypted to the sender. call.Pos is not used.

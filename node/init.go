@@ -82,6 +82,10 @@ func Init(h Home, o InitOptions) error {
 	}
 	c := &Config{Comet: defaultCometConfig(h, o.Moniker), APIAddress: DefaultAPIAddress, LogLevel: "info", AllowSimulatedAttestation: o.AllowSimulatedAttestation}
 	o.Addresses.apply(c)
+	if o.DevAccounts {
+		// A development network has no peers to exchange addresses with.
+		c.Comet.P2P.PexReactor = false
+	}
 	if err := writeConfig(h, c); err != nil {
 		return err
 	}
@@ -171,6 +175,7 @@ func Testnet(dir string, o TestnetOptions) error {
 		c.Comet.RPC.ListenAddress = "tcp://" + net.JoinHostPort(ip, strconv.Itoa(o.RPCPort))
 		c.Comet.P2P.AllowDuplicateIP = true
 		c.Comet.P2P.AddrBookStrict = false
+		c.Comet.P2P.PexReactor = false // every node dials every other (persistent peers)
 		if o.TimeoutCommit > 0 {
 			c.Comet.Consensus.TimeoutCommit = o.TimeoutCommit
 		}

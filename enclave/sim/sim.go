@@ -407,3 +407,9 @@ func (e *Enclave) contractKeys(contract []byte) (enclave.StateKeys, error) {
 	}
 	return keys, nil
 }
+
+// Seal implements enclave.Enclave.
+func (e *Enclave) Seal(plaintext []byte) ([]byte, error) { return e.seal(plaintext) }
+
+// Unseal implements enclave.Enclave.
+func (e *Enclave) Unseal(sealed []byte) ([]byte, error) { return e.unseal(sealed) }

@@ -318,3 +318,22 @@ func TestQueryIsEncryptedAndReadOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(msg), state.ErrReadOnly.Error())
 }
+
+func TestSealUnseal(t *testing.T) {
+	dir := t.TempDir()
+	e := open(t, dir)
+	sealed, err := e.Seal([]byte("node-local secret"))
+	require.NoError(t, err)
+	require.NotContains(t, string(sealed), "node-local secret")
+	again := open(t, dir) // the same enclave after a restart
+	pt, err := again.Unseal(sealed)
+	require.NoError(t, err)
+	require.Equal(t, "node-local secret", string(pt))
+	sealed[len(sealed)-1] ^= 1
+	_, err = again.Unseal(sealed)
+	require.ErrorIs(t, err, enclave.ErrSealed)
+	other := open(t, t.TempDir()) // another machine's enclave
+	sealed[len(sealed)-1] ^= 1
+	_, err = other.Unseal(sealed)
+	require.ErrorIs(t, err, enclave.ErrSealed)
+}
