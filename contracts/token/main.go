@@ -1,0 +1,614 @@
+// Command token is a fungible-token contract in the spirit of Secret
+// Network's SNIP-20, written with Hermetic's Go contract SDK (package
+// contract).
+//
+// # Confidentiality model
+//
+// Hermetic runs every call in an enclave: the message, the contract's state
+// and the result are encrypted for the sender, and the contract sees
+// plaintext. Balances, allowances and transfer histories are therefore
+// confidential, and what reveals them must be authenticated. Viewing keys and
+// query permits (the SNIP-20 ways of authenticating a query) are not
+// implemented yet, so for now:
+//
+//   - every read of an account's data is an EXECUTE message that answers for
+//     the transaction's sender only (balance, transfer_history, allowance);
+//     the chain encrypts its answer for the sender;
+//   - the only QUERY is public: token_info, which does not reveal the total
+//     supply.
+//
+// Queries authenticated with viewing keys and permits will be added (the
+// prng_seed of instantiate is kept, hashed, for the viewing keys).
+//
+// Every execute response carries one attribute, action=<message name>, and
+// no others (attributes are not where amounts or parties should appear), and
+// its data is padded with spaces (contract.Pad) to a multiple of 256 bytes so
+// that a response's length does not reveal the amounts in it.
+//
+// # Messages
+//
+// Messages are JSON in CosmWasm's conventions: snake_case, enums as
+// {"variant": {...}}, unknown fields rejected. Amounts are decimal strings
+// (as cosmwasm-std's Uint128) but must fit in 64 bits; the total supply is
+// fixed at instantiation, so no balance can overflow.
+//
+//	instantiate {"name": "Token", "symbol": "TKN", "decimals": 6,
+//	             "initial_balances": [{"address": "herm1…", "amount": "100"}],
+//	             "prng_seed": "<base64>"}            prng_seed optional
+//	    name 3–30 characters, symbol 3–12 letters A–Z, decimals ≤ 18.
+//
+//	execute (the sender is info.sender; data is JSON, padded)
+//	  {"transfer": {"recipient", "amount", "memo"?}}
+//	      → {"transfer": {"status": "success"}}
+//	  {"send": {"contract", "amount", "msg"?, "memo"?}}
+//	      → {"send": {"status": "success"}}; with msg, the response has a wasm
+//	        execute message to contract: {"receive": {"sender", "from",
+//	        "amount", "msg", "memo"?}} (SNIP-20's receiver interface; the chain
+//	        encrypts it for the callee).
+//	  {"increase_allowance": {"spender", "amount", "expiration"?}}
+//	  {"decrease_allowance": {"spender", "amount", "expiration"?}}
+//	      → {"increase_allowance" | "decrease_allowance":
+//	            {"owner", "spender", "allowance", "expiration"}}
+//	        expiration is a block height: the allowance is expired from that
+//	        height on. A decrease below zero leaves zero. Changing an expired
+//	        allowance starts from zero. Saturating at 2^64-1.
+//	  {"transfer_from": {"owner", "recipient", "amount", "memo"?}}
+//	  {"send_from": {"owner", "contract", "amount", "msg"?, "memo"?}}
+//	      → {"transfer_from" | "send_from": {"status": "success"}}; spend the
+//	        sender's allowance from owner.
+//	  {"balance": {}}
+//	      → {"balance": {"amount"}} of the sender.
+//	  {"transfer_history": {"page": 0, "page_size": 10}}
+//	      → {"transfer_history": {"txs": [{"id", "from", "sender", "receiver",
+//	        "coins": {"denom", "amount"}, "memo", "block_height",
+//	        "block_time"}], "total"}} of the sender, newest first; page_size
+//	        1–100 (default 10), block_time in seconds.
+//	  {"allowance": {"owner", "spender"}}
+//	      → {"allowance": {"owner", "spender", "allowance", "expiration"}},
+//	        only to the owner or the spender; an expired allowance reads 0.
+//
+//	query
+//	  {"token_info": {}} → {"token_info": {"name", "symbol", "decimals",
+//	                        "total_supply": null}}  (the supply is private)
+//
+// Errors are plain messages: "insufficient funds" (never the balance),
+// "insufficient allowance", "allowance expired at height N", "<field>:
+// invalid address …", "amount: zero amount", "unknown execute message …",
+// "invalid message: …".
+//
+// # Storage
+//
+// Accounts are keyed by their address as validated by the chain
+// (deps.API.AddrValidate) and lower-cased (bech32 is case-insensitive, and a
+// valid address is all one case). Each account has one record, its balance
+// and the length of its history, so a transfer writes each party once. The
+// history is kept per account under keys account ‖ sequence number, with the
+// full record in each party's history: a page is one descending range over
+// exactly its keys (no skipping), which iterates the confidential storage.
+//
+// Build it with
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags="-s -w" -o token.wasm ./contracts/token
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hermetic-chain/hermetic/contract"
+)
+
+// padBlock is the block execute responses' data is padded to.
+const padBlock = 256
+
+// Paging of transfer_history.
+const (
+	defaultPageSize = 10
+	maxPageSize     = 100
+)
+
+// Errors with fixed messages.
+var (
+	errInsufficientFunds     = errors.New("insufficient funds")
+	errInsufficientAllowance = errors.New("insufficient allowance")
+	errZeroAmount            = errors.New("zero amount")
+	errUnauthorized          = errors.New("unauthorized: only the owner or the spender may read an allowance")
+)
+
+func init() {
+	contract.Register(contract.Handlers{
+		Instantiate: instantiate,
+		Execute:     execute,
+		Query:       query,
+	})
+}
+
+// main is never called: the VM runs the contract as a WASI reactor.
+func main() {}
+
+// decode strictly decodes a message body into v: unknown fields are an
+// error, and a missing body (a unit variant "name") is {}.
+func decode(name string, body []byte, v any) error {
+	if len(body) == 0 || string(body) == "null" {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("invalid %s message: %w", name, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("invalid %s message: trailing data", name)
+	}
+	return nil
+}
+
+// parseAmount parses a decimal amount string (cosmwasm-std Uint128), which
+// must fit in 64 bits.
+func parseAmount(field, s string) (uint64, error) {
+	if s == "" {
+		return 0, fmt.Errorf("%s: missing amount", field)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, fmt.Errorf("%s: invalid amount %q: want a decimal string of digits", field, s)
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: amount %q exceeds the maximum %d", field, s, uint64(math.MaxUint64))
+	}
+	return n, nil
+}
+
+// parsePositive is parseAmount refusing zero.
+func parsePositive(field, s string) (uint64, error) {
+	n, err := parseAmount(field, s)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%s: %w", field, errZeroAmount)
+	}
+	return n, err
+}
+
+func formatAmount(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// address validates a human-readable address with the chain and returns
+// its normal (lower-case) form, the key of its state.
+func address(deps contract.Deps, field, human string) (string, error) {
+	if err := deps.API.AddrValidate(human); err != nil {
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	return strings.ToLower(human), nil
+}
+
+// InitialBalance is one account's balance at instantiation.
+type InitialBalance struct {
+	Address string `json:"address"`
+	Amount  string `json:"amount"`
+}
+
+// InstantiateMsg is the instantiate message.
+type InstantiateMsg struct {
+	Name            string           `json:"name"`
+	Symbol          string           `json:"symbol"`
+	Decimals        uint32           `json:"decimals"`
+	InitialBalances []InitialBalance `json:"initial_balances"`
+	PrngSeed        []byte           `json:"prng_seed"`
+}
+
+func validateName(name string) error {
+	if n := utf8.RuneCountInString(name); !utf8.ValidString(name) || n < 3 || n > 30 {
+		return fmt.Errorf("name: %q must be 3 to 30 characters", name)
+	}
+	return nil
+}
+
+func validateSymbol(symbol string) error {
+	ok := len(symbol) >= 3 && len(symbol) <= 12
+	for i := 0; ok && i < len(symbol); i++ {
+		ok = symbol[i] >= 'A' && symbol[i] <= 'Z'
+	}
+	if !ok {
+		return fmt.Errorf("symbol: %q must be 3 to 12 upper-case letters A-Z", symbol)
+	}
+	return nil
+}
+
+func instantiate(deps contract.Deps, env contract.Env, info contract.MessageInfo, msg []byte) (*contract.Response, error) {
+	var m InstantiateMsg
+	if err := decode("instantiate", msg, &m); err != nil {
+		return nil, err
+	}
+	if err := validateName(m.Name); err != nil {
+		return nil, err
+	}
+	if err := validateSymbol(m.Symbol); err != nil {
+		return nil, err
+	}
+	if m.Decimals > 18 {
+		return nil, fmt.Errorf("decimals: %d is over the maximum 18", m.Decimals)
+	}
+	// Sum first, write after: duplicates add up, and the total supply
+	// must fit in 64 bits.
+	balances := map[string]uint64{}
+	var order []string
+	var supply uint64
+	for i, b := range m.InitialBalances {
+		field := fmt.Sprintf("initial_balances[%d]", i)
+		a, err := address(deps, field+".address", b.Address)
+		if err != nil {
+			return nil, err
+		}
+		n, err := parseAmount(field+".amount", b.Amount)
+		if err != nil {
+			return nil, err
+		}
+		if supply > math.MaxUint64-n {
+			return nil, errors.New("initial_balances: the total supply exceeds 2^64-1")
+		}
+		supply += n
+		if _, ok := balances[a]; !ok {
+			order = append(order, a)
+		}
+		balances[a] += n
+	}
+	seed := sha256.Sum256(m.PrngSeed)
+	if err := config.Save(deps.Storage, Config{
+		Name: m.Name, Symbol: m.Symbol, Decimals: uint8(m.Decimals), TotalSupply: supply, PrngSeed: seed[:],
+	}); err != nil {
+		return nil, err
+	}
+	for _, a := range order { // in message order: deterministic
+		if err := accounts.Save(deps.Storage, a, Account{Balance: balances[a]}); err != nil {
+			return nil, err
+		}
+	}
+	return contract.NewResponse().AddAttribute("action", "instantiate"), nil
+}
+
+// respond is a successful execute response: action=name and the padded
+// JSON of data.
+func respond(name string, data any) (*contract.Response, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	return contract.NewResponse().AddAttribute("action", name).SetData(contract.Pad(b, padBlock)), nil
+}
+
+type status struct {
+	Status string `json:"status"`
+}
+
+func success(name string) (*contract.Response, error) {
+	return respond(name, map[string]status{name: {Status: "success"}})
+}
+
+func execute(deps contract.Deps, env contract.Env, info contract.MessageInfo, msg []byte) (*contract.Response, error) {
+	name, body, err := contract.Variant(msg)
+	if err != nil {
+		return nil, fmt.Errorf("invalid message: %w", err)
+	}
+	h, ok := executeHandlers[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown execute message %q", name)
+	}
+	sender, err := address(deps, "sender", info.Sender)
+	if err != nil {
+		return nil, err
+	}
+	return h(deps, env, sender, name, body)
+}
+
+type executeHandler func(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error)
+
+var executeHandlers map[string]executeHandler
+
+func init() {
+	executeHandlers = map[string]executeHandler{
+		"transfer":           executeTransfer,
+		"send":               executeSend,
+		"increase_allowance": executeChangeAllowance,
+		"decrease_allowance": executeChangeAllowance,
+		"transfer_from":      executeTransferFrom,
+		"send_from":          executeSendFrom,
+		"balance":            executeBalance,
+		"transfer_history":   executeTransferHistory,
+		"allowance":          executeAllowance,
+	}
+}
+
+func executeTransfer(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Recipient string  `json:"recipient"`
+		Amount    string  `json:"amount"`
+		Memo      *string `json:"memo"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	recipient, err := address(deps, "recipient", m.Recipient)
+	if err != nil {
+		return nil, err
+	}
+	amount, err := parsePositive("amount", m.Amount)
+	if err != nil {
+		return nil, err
+	}
+	if err := move(deps.Storage, env, sender, sender, recipient, amount, m.Memo); err != nil {
+		return nil, err
+	}
+	return success(name)
+}
+
+// sendMsg is the body of send and send_from.
+type sendMsg struct {
+	Owner    string  `json:"owner"` // send_from only
+	Contract string  `json:"contract"`
+	Amount   string  `json:"amount"`
+	Msg      []byte  `json:"msg"`
+	Memo     *string `json:"memo"`
+}
+
+// ReceiveMsg is what send and send_from deliver to the receiving contract
+// (SNIP-20's Snip20ReceiveMsg), as {"receive": ReceiveMsg}.
+type ReceiveMsg struct {
+	Sender string  `json:"sender"`
+	From   string  `json:"from"`
+	Amount string  `json:"amount"`
+	Msg    []byte  `json:"msg"`
+	Memo   *string `json:"memo,omitempty"`
+}
+
+func executeSend(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Contract string  `json:"contract"`
+		Amount   string  `json:"amount"`
+		Msg      []byte  `json:"msg"`
+		Memo     *string `json:"memo"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	return send(deps, env, name, sender, sender, sendMsg{Contract: m.Contract, Amount: m.Amount, Msg: m.Msg, Memo: m.Memo}, false)
+}
+
+func executeSendFrom(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m sendMsg
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	owner, err := address(deps, "owner", m.Owner)
+	if err != nil {
+		return nil, err
+	}
+	return send(deps, env, name, sender, owner, m, true)
+}
+
+// send moves amount from owner to a contract, spending sender's allowance
+// if fromAllowance, and notifies the contract if m.Msg is set.
+func send(deps contract.Deps, env contract.Env, name, sender, owner string, m sendMsg, fromAllowance bool) (*contract.Response, error) {
+	to, err := address(deps, "contract", m.Contract)
+	if err != nil {
+		return nil, err
+	}
+	amount, err := parsePositive("amount", m.Amount)
+	if err != nil {
+		return nil, err
+	}
+	var out contract.CosmosMsg
+	if m.Msg != nil {
+		out, err = contract.NewWasmExecute(to, map[string]ReceiveMsg{"receive": {
+			Sender: sender, From: owner, Amount: formatAmount(amount), Msg: m.Msg, Memo: m.Memo,
+		}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if fromAllowance {
+		err = moveFrom(deps.Storage, env, sender, owner, to, amount, m.Memo)
+	} else {
+		err = move(deps.Storage, env, sender, owner, to, amount, m.Memo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := success(name)
+	if err == nil && m.Msg != nil {
+		res.AddMessage(out)
+	}
+	return res, err
+}
+
+func executeTransferFrom(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Owner     string  `json:"owner"`
+		Recipient string  `json:"recipient"`
+		Amount    string  `json:"amount"`
+		Memo      *string `json:"memo"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	owner, err := address(deps, "owner", m.Owner)
+	if err != nil {
+		return nil, err
+	}
+	recipient, err := address(deps, "recipient", m.Recipient)
+	if err != nil {
+		return nil, err
+	}
+	amount, err := parsePositive("amount", m.Amount)
+	if err != nil {
+		return nil, err
+	}
+	if err := moveFrom(deps.Storage, env, sender, owner, recipient, amount, m.Memo); err != nil {
+		return nil, err
+	}
+	return success(name)
+}
+
+// AllowanceAnswer is the data of increase_allowance, decrease_allowance and
+// allowance.
+type AllowanceAnswer struct {
+	Owner      string  `json:"owner"`
+	Spender    string  `json:"spender"`
+	Allowance  string  `json:"allowance"`
+	Expiration *uint64 `json:"expiration"`
+}
+
+func executeChangeAllowance(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Spender    string  `json:"spender"`
+		Amount     string  `json:"amount"`
+		Expiration *uint64 `json:"expiration"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	spender, err := address(deps, "spender", m.Spender)
+	if err != nil {
+		return nil, err
+	}
+	// Zero is allowed: it changes only the expiration.
+	amount, err := parseAmount("amount", m.Amount)
+	if err != nil {
+		return nil, err
+	}
+	a, err := loadAllowance(deps.Storage, sender, spender)
+	if err != nil {
+		return nil, err
+	}
+	if a.expired(env.Block.Height) {
+		a = Allowance{}
+	}
+	if name == "increase_allowance" {
+		if a.Amount > math.MaxUint64-amount {
+			a.Amount = math.MaxUint64
+		} else {
+			a.Amount += amount
+		}
+	} else {
+		a.Amount -= min(a.Amount, amount)
+	}
+	if m.Expiration != nil {
+		a.Expiration = m.Expiration
+	}
+	if err := saveAllowance(deps.Storage, sender, spender, a); err != nil {
+		return nil, err
+	}
+	return respond(name, map[string]AllowanceAnswer{name: {
+		Owner: sender, Spender: spender, Allowance: formatAmount(a.Amount), Expiration: a.Expiration,
+	}})
+}
+
+func executeAllowance(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Owner   string `json:"owner"`
+		Spender string `json:"spender"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	owner, err := address(deps, "owner", m.Owner)
+	if err != nil {
+		return nil, err
+	}
+	spender, err := address(deps, "spender", m.Spender)
+	if err != nil {
+		return nil, err
+	}
+	if sender != owner && sender != spender {
+		return nil, errUnauthorized
+	}
+	a, err := loadAllowance(deps.Storage, owner, spender)
+	if err != nil {
+		return nil, err
+	}
+	amount := a.Amount
+	if a.expired(env.Block.Height) {
+		amount = 0
+	}
+	return respond(name, map[string]AllowanceAnswer{name: {
+		Owner: owner, Spender: spender, Allowance: formatAmount(amount), Expiration: a.Expiration,
+	}})
+}
+
+func executeBalance(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct{}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	acc, err := loadAccount(deps.Storage, sender)
+	if err != nil {
+		return nil, err
+	}
+	return respond(name, map[string]map[string]string{name: {"amount": formatAmount(acc.Balance)}})
+}
+
+func executeTransferHistory(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Page     uint32  `json:"page"`
+		PageSize *uint32 `json:"page_size"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	size := uint32(defaultPageSize)
+	if m.PageSize != nil {
+		size = *m.PageSize
+	}
+	if size < 1 || size > maxPageSize {
+		return nil, fmt.Errorf("page_size: %d is not between 1 and %d", size, maxPageSize)
+	}
+	acc, err := loadAccount(deps.Storage, sender)
+	if err != nil {
+		return nil, err
+	}
+	txs, err := historyPage(deps.Storage, sender, acc.TxCount, uint64(m.Page), uint64(size))
+	if err != nil {
+		return nil, err
+	}
+	type answer struct {
+		Txs   []Tx   `json:"txs"`
+		Total uint64 `json:"total"`
+	}
+	return respond(name, map[string]answer{name: {Txs: txs, Total: acc.TxCount}})
+}
+
+// TokenInfo is the answer of the token_info query.
+type TokenInfo struct {
+	Name        string  `json:"name"`
+	Symbol      string  `json:"symbol"`
+	Decimals    uint8   `json:"decimals"`
+	TotalSupply *string `json:"total_supply"` // always null: the supply is private
+}
+
+func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
+	name, body, err := contract.Variant(msg)
+	if err != nil {
+		return nil, fmt.Errorf("invalid query: %w", err)
+	}
+	switch name {
+	case "token_info":
+		var m struct{}
+		if err := decode(name, body, &m); err != nil {
+			return nil, err
+		}
+		c, err := config.Load(deps.Storage)
+		if err != nil {
+			return nil, err
+		}
+		return contract.JSON(map[string]TokenInfo{name: {Name: c.Name, Symbol: c.Symbol, Decimals: c.Decimals}})
+	case "balance", "transfer_history", "allowance":
+		return nil, fmt.Errorf("unknown query %q: an account's data is read with the execute message of that name until viewing keys and permits are supported", name)
+	}
+	return nil, fmt.Errorf("unknown query %q", name)
+}

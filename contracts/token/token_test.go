@@ -1,0 +1,598 @@
+//go:build !wasip1
+
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hermetic-chain/hermetic/contract/contracttest"
+	"github.com/hermetic-chain/hermetic/keys"
+	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/vm"
+)
+
+// maxCodeSize is the code size limit the tests give the VM: a Go contract
+// using encoding/json is over vm.DefaultMaxCodeSize.
+const maxCodeSize = 8 << 20
+
+func bytesOf(b byte, n int) []byte {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = b
+	}
+	return out
+}
+
+// account returns the address of a 20-byte account, contractAddr of a
+// 32-byte contract.
+func account(t testing.TB, b byte) string {
+	s, err := keys.EncodeBech32(keys.AddressPrefix, bytesOf(b, 20))
+	require.NoError(t, err)
+	return s
+}
+
+func contractAddr(t testing.TB, b byte) string {
+	s, err := keys.EncodeBech32(keys.AddressPrefix, bytesOf(b, 32))
+	require.NoError(t, err)
+	return s
+}
+
+var (
+	vmOnce   sync.Once
+	sharedVM *vm.VM
+	vmErr    error
+)
+
+// tokenVM builds the contract once per test binary and stores it in a VM
+// shared by the tests.
+func tokenVM(t testing.TB) (*vm.VM, vm.Code) {
+	t.Helper()
+	wasm := contracttest.Build(t, ".")
+	vmOnce.Do(func() {
+		sharedVM, vmErr = vm.New(context.Background(), vm.Config{MaxCodeSize: maxCodeSize})
+	})
+	require.NoError(t, vmErr)
+	code, err := sharedVM.Store(context.Background(), wasm)
+	require.NoError(t, err)
+	return sharedVM, code
+}
+
+// harness runs the token in the real VM on a fresh state. Calls run on the
+// store directly, with no rollback of failed calls: so the tests also check
+// that the contract never writes before it fails.
+type harness struct {
+	t      testing.TB
+	v      *vm.VM
+	code   vm.Code
+	store  state.Store
+	height uint64
+	self   string
+	gas    []uint64
+}
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	v, code := tokenVM(t)
+	require.Equal(t, []string{"iterator"}, code.Capabilities)
+	tr, err := state.Open(t.TempDir(), state.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { tr.Close() })
+	return &harness{t: t, v: v, code: code, store: state.NewCache(tr), height: 100, self: contractAddr(t, 0xC0)}
+}
+
+func (h *harness) call(entry, sender, msg string) ([]byte, uint64) {
+	h.t.Helper()
+	env := vm.Env{
+		Block:       vm.BlockInfo{Height: h.height, Time: fmt.Sprint(1_700_000_000_000_000_000 + h.height*5_000_000_000), ChainID: "hermetic-test"},
+		Transaction: &vm.TransactionInfo{Index: 0},
+		Contract:    vm.ContractInfo{Address: h.self},
+	}
+	c := vm.Call{Code: h.code.Hash, Entry: entry, Env: env, Msg: []byte(msg), Store: h.store, GasLimit: 1 << 40}
+	if entry == "query" {
+		c.Env.Transaction = nil
+	} else {
+		c.Info = &vm.MessageInfo{Sender: sender, Funds: []vm.Coin{}}
+	}
+	res, err := h.v.Call(context.Background(), c)
+	require.NoError(h.t, err, "%s %s", entry, msg)
+	h.gas = append(h.gas, res.GasUsed)
+	return res.JSON, res.GasUsed
+}
+
+// result is an execute's outcome: the response or the error message.
+type result struct {
+	res  *vm.Response
+	err  string
+	data string // the response's data, padding trimmed
+	gas  uint64
+}
+
+func (h *harness) exec(sender, msg string) result {
+	h.t.Helper()
+	out, gas := h.call("execute", sender, msg)
+	var cr vm.ContractResult
+	require.NoError(h.t, json.Unmarshal(out, &cr), string(out))
+	if cr.Err != nil {
+		return result{err: *cr.Err, gas: gas}
+	}
+	require.NotNil(h.t, cr.Ok, string(out))
+	// Every execute answers with action=<name> only, and padded data.
+	name := msg[2 : strings.IndexByte(msg[2:], '"')+2]
+	require.Equal(h.t, []vm.Attribute{{Key: "action", Value: name}}, cr.Ok.Attributes, msg)
+	require.NotEmpty(h.t, cr.Ok.Data, msg)
+	require.Zero(h.t, len(cr.Ok.Data)%padBlock, "data of %d bytes is not padded", len(cr.Ok.Data))
+	return result{res: cr.Ok, data: strings.TrimRight(string(cr.Ok.Data), " "), gas: gas}
+}
+
+// ok runs an execute that must succeed and returns its (trimmed) data.
+func (h *harness) ok(sender, msg string) string {
+	h.t.Helper()
+	r := h.exec(sender, msg)
+	require.Empty(h.t, r.err, msg)
+	return r.data
+}
+
+// fails runs an execute that must fail and returns its error.
+func (h *harness) fails(sender, msg string) string {
+	h.t.Helper()
+	r := h.exec(sender, msg)
+	require.NotEmpty(h.t, r.err, "%s succeeded: %s", msg, r.data)
+	return r.err
+}
+
+func (h *harness) query(msg string) (string, string) {
+	h.t.Helper()
+	out, _ := h.call("query", "", msg)
+	var qr vm.QueryResult
+	require.NoError(h.t, json.Unmarshal(out, &qr), string(out))
+	if qr.Err != nil {
+		return "", *qr.Err
+	}
+	return string(qr.Ok), ""
+}
+
+func (h *harness) balance(who string) string {
+	h.t.Helper()
+	var d struct {
+		Balance struct {
+			Amount string `json:"amount"`
+		} `json:"balance"`
+	}
+	require.NoError(h.t, json.Unmarshal([]byte(h.ok(who, `{"balance":{}}`)), &d))
+	return d.Balance.Amount
+}
+
+// snapshot is every key and value of the store.
+func (h *harness) snapshot() map[string]string {
+	h.t.Helper()
+	it, err := h.store.Iterator(nil, nil, false)
+	require.NoError(h.t, err)
+	defer it.Close()
+	out := map[string]string{}
+	for ; it.Valid(); it.Next() {
+		out[string(it.Key())] = string(it.Value())
+	}
+	require.NoError(h.t, it.Error())
+	return out
+}
+
+type parties struct{ alice, bob, carol, dave string }
+
+func newParties(t testing.TB) parties {
+	return parties{account(t, 1), account(t, 2), account(t, 3), account(t, 4)}
+}
+
+// setup instantiates the token with alice 1000 and bob 500.
+func setup(t testing.TB) (*harness, parties) {
+	h := newHarness(t)
+	p := newParties(t)
+	out, _ := h.call("instantiate", p.alice, `{"name":"Secret Token","symbol":"STKN","decimals":6,
+		"initial_balances":[{"address":"`+p.alice+`","amount":"1000"},{"address":"`+p.bob+`","amount":"500"}],
+		"prng_seed":"`+base64.StdEncoding.EncodeToString([]byte("seed"))+`"}`)
+	require.JSONEq(t, `{"ok":{"messages":[],"attributes":[{"key":"action","value":"instantiate"}],"events":[]}}`, string(out))
+	return h, p
+}
+
+func TestInstantiateAndTransfer(t *testing.T) {
+	h, p := setup(t)
+	info, qerr := h.query(`{"token_info":{}}`)
+	require.Empty(t, qerr)
+	require.JSONEq(t, `{"token_info":{"name":"Secret Token","symbol":"STKN","decimals":6,"total_supply":null}}`, info)
+
+	require.Equal(t, "1000", h.balance(p.alice))
+	require.Equal(t, "500", h.balance(p.bob))
+	require.Equal(t, "0", h.balance(p.carol))
+
+	h.height++
+	require.JSONEq(t, `{"transfer":{"status":"success"}}`,
+		h.ok(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`))
+	h.height++
+	require.JSONEq(t, `{"transfer":{"status":"success"}}`,
+		h.ok(p.bob, `{"transfer":{"recipient":"`+p.carol+`","amount":"250"}}`))
+	require.Equal(t, "900", h.balance(p.alice))
+	require.Equal(t, "350", h.balance(p.bob))
+	require.Equal(t, "250", h.balance(p.carol))
+
+	// A transfer to oneself changes nothing but the history (one entry).
+	h.ok(p.carol, `{"transfer":{"recipient":"`+p.carol+`","amount":"250"}}`)
+	require.Equal(t, "250", h.balance(p.carol))
+	require.Contains(t, h.ok(p.carol, `{"transfer_history":{}}`), `"total":2`)
+
+	// An upper-case address is the same account.
+	h.ok(p.alice, `{"transfer":{"recipient":"`+strings.ToUpper(p.dave)+`","amount":"1"}}`)
+	require.Equal(t, "1", h.balance(p.dave))
+
+	// The whole balance can be moved.
+	h.ok(p.carol, `{"transfer":{"recipient":"`+p.alice+`","amount":"250"}}`)
+	require.Equal(t, "0", h.balance(p.carol))
+	require.Equal(t, "1149", h.balance(p.alice))
+}
+
+func TestInsufficientFundsLeavesStateUnchanged(t *testing.T) {
+	h, p := setup(t)
+	before := h.snapshot()
+	err := h.fails(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"1001"}}`)
+	require.Equal(t, "insufficient funds", err)
+	require.NotContains(t, err, "1000", "the error must not reveal the balance")
+	err = h.fails(p.carol, `{"send":{"contract":"`+h.self+`","amount":"1","msg":"e30="}}`)
+	require.Equal(t, "insufficient funds", err)
+	require.Equal(t, before, h.snapshot(), "a failed transfer wrote to the state")
+	require.Equal(t, "1000", h.balance(p.alice))
+	require.Equal(t, "500", h.balance(p.bob))
+}
+
+func TestAllowances(t *testing.T) {
+	h, p := setup(t) // height 100
+	allowance := func(reader string) string {
+		return h.ok(reader, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`"}}`)
+	}
+	require.JSONEq(t, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"0","expiration":null}}`, allowance(p.alice))
+
+	require.JSONEq(t, `{"increase_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"300","expiration":110}}`,
+		h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"300","expiration":110}}`))
+	want := `{"allowance":{"owner":"` + p.alice + `","spender":"` + p.bob + `","allowance":"300","expiration":110}}`
+	require.JSONEq(t, want, allowance(p.alice))
+	require.JSONEq(t, want, allowance(p.bob))
+	require.Equal(t, "unauthorized: only the owner or the spender may read an allowance",
+		h.fails(p.carol, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`"}}`))
+
+	// Within the allowance.
+	h.height = 105
+	require.JSONEq(t, `{"transfer_from":{"status":"success"}}`,
+		h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"200"}}`))
+	require.Equal(t, "800", h.balance(p.alice))
+	require.Equal(t, "500", h.balance(p.bob))
+	require.Equal(t, "200", h.balance(p.carol))
+	require.Contains(t, allowance(p.bob), `"allowance":"100"`)
+
+	// Over it: nothing changes.
+	before := h.snapshot()
+	require.Equal(t, "insufficient allowance",
+		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"101"}}`))
+	require.Equal(t, "insufficient allowance", // carol has none
+		h.fails(p.carol, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`))
+	require.Equal(t, before, h.snapshot())
+
+	// The allowance is not the balance: bob may move up to 1000 of carol's
+	// 200, but not more than she has.
+	h.ok(p.carol, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"1000"}}`)
+	before = h.snapshot()
+	require.Equal(t, "insufficient funds",
+		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.carol+`","recipient":"`+p.bob+`","amount":"201"}}`))
+	require.Equal(t, before, h.snapshot())
+
+	// Expiration by block height: valid up to 109, expired from 110.
+	h.height = 109
+	h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"10"}}`)
+	h.height = 110
+	before = h.snapshot()
+	require.Equal(t, "allowance expired at height 110",
+		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"10"}}`))
+	require.Equal(t, before, h.snapshot())
+	require.JSONEq(t, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"0","expiration":110}}`, allowance(p.bob))
+
+	// Increasing an expired allowance starts from zero, without expiration.
+	require.JSONEq(t, `{"increase_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"50","expiration":null}}`,
+		h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"50"}}`))
+	require.JSONEq(t, `{"decrease_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"20","expiration":null}}`,
+		h.ok(p.alice, `{"decrease_allowance":{"spender":"`+p.bob+`","amount":"30"}}`))
+	// A decrease below zero clamps to zero.
+	require.JSONEq(t, `{"decrease_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"0","expiration":null}}`,
+		h.ok(p.alice, `{"decrease_allowance":{"spender":"`+p.bob+`","amount":"1000"}}`))
+	require.Equal(t, "insufficient allowance",
+		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"1"}}`))
+	// Increases saturate.
+	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"18446744073709551615"}}`)
+	require.Contains(t, h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"5"}}`), `"allowance":"18446744073709551615"`)
+}
+
+// receiveOf decodes the one message of a send's response: a wasm execute
+// of contract with {"receive": ...}.
+func receiveOf(t *testing.T, res *vm.Response) (string, map[string]ReceiveMsg) {
+	require.Len(t, res.Messages, 1)
+	sm := res.Messages[0]
+	require.Equal(t, "never", sm.ReplyOn)
+	var m struct {
+		Wasm struct {
+			Execute struct {
+				ContractAddr string    `json:"contract_addr"`
+				Msg          []byte    `json:"msg"`
+				Funds        []vm.Coin `json:"funds"`
+			} `json:"execute"`
+		} `json:"wasm"`
+	}
+	require.NoError(t, json.Unmarshal(sm.Msg, &m), string(sm.Msg))
+	require.Empty(t, m.Wasm.Execute.Funds)
+	var recv map[string]ReceiveMsg
+	require.NoError(t, json.Unmarshal(m.Wasm.Execute.Msg, &recv), string(m.Wasm.Execute.Msg))
+	return m.Wasm.Execute.ContractAddr, recv
+}
+
+func TestSend(t *testing.T) {
+	h, p := setup(t)
+	receiver := contractAddr(t, 0xAB)
+	inner := base64.StdEncoding.EncodeToString([]byte(`{"deposit":{}}`))
+
+	r := h.exec(p.alice, `{"send":{"contract":"`+receiver+`","amount":"100","msg":"`+inner+`","memo":"hi"}}`)
+	require.Empty(t, r.err)
+	require.JSONEq(t, `{"send":{"status":"success"}}`, r.data)
+	to, recv := receiveOf(t, r.res)
+	require.Equal(t, receiver, to)
+	memo := "hi"
+	require.Equal(t, map[string]ReceiveMsg{"receive": {Sender: p.alice, From: p.alice, Amount: "100",
+		Msg: []byte(`{"deposit":{}}`), Memo: &memo}}, recv)
+	require.Equal(t, "900", h.balance(p.alice))
+
+	// Without msg: a plain transfer, no message.
+	r = h.exec(p.alice, `{"send":{"contract":"`+receiver+`","amount":"1"}}`)
+	require.Empty(t, r.err)
+	require.Empty(t, r.res.Messages)
+
+	// send_from: the spender is the sender, the owner is from.
+	h.ok(p.bob, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50"}}`)
+	r = h.exec(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"50","msg":"`+inner+`"}}`)
+	require.Empty(t, r.err)
+	require.JSONEq(t, `{"send_from":{"status":"success"}}`, r.data)
+	to, recv = receiveOf(t, r.res)
+	require.Equal(t, receiver, to)
+	require.Equal(t, map[string]ReceiveMsg{"receive": {Sender: p.carol, From: p.bob, Amount: "50",
+		Msg: []byte(`{"deposit":{}}`)}}, recv)
+	require.Equal(t, "450", h.balance(p.bob))
+	require.Equal(t, "151", h.balance(receiver))
+	require.Equal(t, "insufficient allowance",
+		h.fails(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"1","msg":"`+inner+`"}}`))
+}
+
+// historyAnswer is the data of transfer_history.
+type historyAnswer struct {
+	TransferHistory struct {
+		Txs   []Tx   `json:"txs"`
+		Total uint64 `json:"total"`
+	} `json:"transfer_history"`
+}
+
+func (h *harness) history(who string, page, size int) (historyAnswer, uint64) {
+	h.t.Helper()
+	r := h.exec(who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, page, size))
+	require.Empty(h.t, r.err)
+	var a historyAnswer
+	require.NoError(h.t, json.Unmarshal([]byte(r.data), &a), r.data)
+	return a, r.gas
+}
+
+func ids(txs []Tx) []uint64 {
+	out := []uint64{}
+	for _, tx := range txs {
+		out = append(out, tx.ID)
+	}
+	return out
+}
+
+func TestHistoryPaging(t *testing.T) {
+	h, p := setup(t)
+	// 25 transfers alice → bob, one a block, then bob spends 5 of
+	// alice's through an allowance to carol.
+	for i := 1; i <= 25; i++ {
+		h.height++
+		h.ok(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"%d","memo":"n%d"}}`, p.bob, i, i))
+	}
+	h.height++
+	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"5"}}`)
+	h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"5"}}`)
+
+	a, _ := h.history(p.alice, 0, 10)
+	require.EqualValues(t, 26, a.TransferHistory.Total)
+	require.Equal(t, []uint64{26, 25, 24, 23, 22, 21, 20, 19, 18, 17}, ids(a.TransferHistory.Txs))
+	memo := "n25"
+	require.Equal(t, Tx{ID: 25, From: p.alice, Sender: p.alice, Receiver: p.bob, Coins: Coin{Denom: "STKN", Amount: "25"},
+		Memo: &memo, BlockHeight: 125, BlockTime: 1_700_000_000 + 125*5}, a.TransferHistory.Txs[1])
+	require.Equal(t, Tx{ID: 26, From: p.alice, Sender: p.bob, Receiver: p.carol, Coins: Coin{Denom: "STKN", Amount: "5"},
+		BlockHeight: 126, BlockTime: 1_700_000_000 + 126*5}, a.TransferHistory.Txs[0])
+
+	a, _ = h.history(p.alice, 1, 10)
+	require.Equal(t, []uint64{16, 15, 14, 13, 12, 11, 10, 9, 8, 7}, ids(a.TransferHistory.Txs))
+	a, _ = h.history(p.alice, 2, 10)
+	require.Equal(t, []uint64{6, 5, 4, 3, 2, 1}, ids(a.TransferHistory.Txs))
+	a, _ = h.history(p.alice, 3, 10)
+	require.Empty(t, a.TransferHistory.Txs)
+	require.EqualValues(t, 26, a.TransferHistory.Total)
+	a, _ = h.history(p.alice, 4, 7)
+	require.Equal(t, []uint64{}, ids(a.TransferHistory.Txs))
+	a, _ = h.history(p.alice, 3, 7)
+	require.Equal(t, []uint64{5, 4, 3, 2, 1}, ids(a.TransferHistory.Txs))
+	a, _ = h.history(p.alice, 0, 100)
+	require.Len(t, a.TransferHistory.Txs, 26)
+	a, _ = h.history(p.alice, 25, 1)
+	require.Equal(t, []uint64{1}, ids(a.TransferHistory.Txs))
+
+	// Each party sees the transactions it took part in, spender included.
+	a, _ = h.history(p.bob, 0, 3)
+	require.EqualValues(t, 26, a.TransferHistory.Total)
+	require.Equal(t, []uint64{26, 25, 24}, ids(a.TransferHistory.Txs))
+	a, _ = h.history(p.carol, 0, 10)
+	require.EqualValues(t, 1, a.TransferHistory.Total)
+	require.Equal(t, []uint64{26}, ids(a.TransferHistory.Txs))
+	a, _ = h.history(p.dave, 0, 10)
+	require.EqualValues(t, 0, a.TransferHistory.Total)
+	require.Empty(t, a.TransferHistory.Txs)
+
+	// The default page is 10.
+	require.Len(t, decodeHistory(t, h.ok(p.alice, `{"transfer_history":{}}`)).TransferHistory.Txs, 10)
+}
+
+func decodeHistory(t *testing.T, data string) historyAnswer {
+	var a historyAnswer
+	require.NoError(t, json.Unmarshal([]byte(data), &a), data)
+	return a
+}
+
+func TestQueries(t *testing.T) {
+	h, _ := setup(t)
+	_, err := h.query(`{"balance":{"address":"x"}}`)
+	require.Contains(t, err, `unknown query "balance"`)
+	_, err = h.query(`{"total_supply":{}}`)
+	require.Equal(t, `unknown query "total_supply"`, err)
+	_, err = h.query(`{"token_info":{"x":1}}`)
+	require.Contains(t, err, `invalid token_info message: json: unknown field "x"`)
+}
+
+func TestBadInputs(t *testing.T) {
+	h, p := setup(t)
+	before := h.snapshot()
+	for _, c := range []struct{ name, msg, err string }{
+		{"bad address", `{"transfer":{"recipient":"bob","amount":"1"}}`, `recipient: invalid address "bob"`},
+		{"wrong prefix", `{"transfer":{"recipient":"cosmos1qyqszqgpqyqszqgpqyqszqgpqyqszqgpjnp7du","amount":"1"}}`, `recipient: invalid address`},
+		{"bad checksum", `{"transfer":{"recipient":"` + p.bob[:len(p.bob)-1] + `x","amount":"1"}}`, `recipient: invalid address`},
+		{"missing recipient", `{"transfer":{"amount":"1"}}`, `recipient: invalid address ""`},
+		{"bad spender", `{"increase_allowance":{"spender":"nobody","amount":"1"}}`, `spender: invalid address "nobody"`},
+		{"bad owner", `{"transfer_from":{"owner":"x","recipient":"` + p.bob + `","amount":"1"}}`, `owner: invalid address "x"`},
+		{"bad contract", `{"send":{"contract":"herm1","amount":"1"}}`, `contract: invalid address "herm1"`},
+		{"zero amount", `{"transfer":{"recipient":"` + p.bob + `","amount":"0"}}`, `amount: zero amount`},
+		{"zero send", `{"send":{"contract":"` + p.bob + `","amount":"0"}}`, `amount: zero amount`},
+		{"zero transfer_from", `{"transfer_from":{"owner":"` + p.alice + `","recipient":"` + p.bob + `","amount":"00"}}`, `amount: zero amount`},
+		{"missing amount", `{"transfer":{"recipient":"` + p.bob + `"}}`, `amount: missing amount`},
+		{"negative amount", `{"transfer":{"recipient":"` + p.bob + `","amount":"-1"}}`, `amount: invalid amount "-1": want a decimal string of digits`},
+		{"amount over 64 bits", `{"transfer":{"recipient":"` + p.bob + `","amount":"18446744073709551616"}}`, `amount: amount "18446744073709551616" exceeds the maximum 18446744073709551615`},
+		{"numeric amount", `{"transfer":{"recipient":"` + p.bob + `","amount":1}}`, `invalid transfer message: json: cannot unmarshal number`},
+		{"unknown field", `{"transfer":{"recipient":"` + p.bob + `","amount":"1","fee":"1"}}`, `invalid transfer message: json: unknown field "fee"`},
+		{"balance of another", `{"balance":{"address":"` + p.bob + `"}}`, `invalid balance message: json: unknown field "address"`},
+		{"bad msg base64", `{"send":{"contract":"` + p.bob + `","amount":"1","msg":"!!"}}`, `invalid send message: illegal base64`},
+		{"unknown message", `{"mint":{"amount":"1"}}`, `unknown execute message "mint"`},
+		{"two variants", `{"balance":{},"transfer":{}}`, `invalid message: message: want an object with exactly one key, got 2`},
+		{"malformed JSON", `{"transfer":`, `invalid message: message: unexpected end of JSON input`},
+		{"not an object", `[1,2]`, `invalid message: message: json: cannot unmarshal array`},
+		{"page size 0", `{"transfer_history":{"page":0,"page_size":0}}`, `page_size: 0 is not between 1 and 100`},
+		{"page size 101", `{"transfer_history":{"page_size":101}}`, `page_size: 101 is not between 1 and 100`},
+		{"negative page", `{"transfer_history":{"page":-1}}`, `invalid transfer_history message: json: cannot unmarshal number -1`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := h.fails(p.alice, c.msg)
+			require.Contains(t, err, c.err)
+			require.True(t, strings.HasPrefix(err, c.err[:min(len(c.err), 20)]), "error %q", err)
+		})
+	}
+	require.Equal(t, before, h.snapshot())
+}
+
+func TestInstantiateValidation(t *testing.T) {
+	a := account(t, 1)
+	for _, c := range []struct{ name, msg, err string }{
+		{"short name", `{"name":"ab","symbol":"ABC","decimals":6,"initial_balances":[]}`, `name: "ab" must be 3 to 30 characters`},
+		{"long name", `{"name":"` + strings.Repeat("n", 31) + `","symbol":"ABC","decimals":6,"initial_balances":[]}`, `must be 3 to 30 characters`},
+		{"lower-case symbol", `{"name":"Token","symbol":"Abc","decimals":6,"initial_balances":[]}`, `symbol: "Abc" must be 3 to 12 upper-case letters A-Z`},
+		{"short symbol", `{"name":"Token","symbol":"AB","decimals":6,"initial_balances":[]}`, `symbol: "AB" must be`},
+		{"long symbol", `{"name":"Token","symbol":"ABCDEFGHIJKLM","decimals":6,"initial_balances":[]}`, `symbol: "ABCDEFGHIJKLM" must be`},
+		{"digit symbol", `{"name":"Token","symbol":"AB1","decimals":6,"initial_balances":[]}`, `symbol: "AB1" must be`},
+		{"decimals", `{"name":"Token","symbol":"ABC","decimals":19,"initial_balances":[]}`, `decimals: 19 is over the maximum 18`},
+		{"bad address", `{"name":"Token","symbol":"ABC","decimals":6,"initial_balances":[{"address":"alice","amount":"1"}]}`, `initial_balances[0].address: invalid address "alice"`},
+		{"bad amount", `{"name":"Token","symbol":"ABC","decimals":6,"initial_balances":[{"address":"` + a + `","amount":"1.5"}]}`, `initial_balances[0].amount: invalid amount "1.5"`},
+		{"supply overflow", `{"name":"Token","symbol":"ABC","decimals":6,"initial_balances":[{"address":"` + a + `","amount":"18446744073709551615"},{"address":"` + a + `","amount":"1"}]}`, `initial_balances: the total supply exceeds 2^64-1`},
+		{"bad seed", `{"name":"Token","symbol":"ABC","decimals":6,"initial_balances":[],"prng_seed":"%%"}`, `invalid instantiate message: illegal base64`},
+		{"unknown field", `{"name":"Token","symbol":"ABC","decimals":6,"initial_balances":[],"admin":"x"}`, `invalid instantiate message: json: unknown field "admin"`},
+		{"malformed", `{"name":`, `invalid instantiate message: unexpected EOF`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			out, _ := h.call("instantiate", a, c.msg)
+			var cr vm.ContractResult
+			require.NoError(t, json.Unmarshal(out, &cr), string(out))
+			require.NotNil(t, cr.Err, string(out))
+			require.Contains(t, *cr.Err, c.err)
+			require.Empty(t, h.snapshot(), "a failed instantiate wrote to the state")
+		})
+	}
+	// Duplicates add up; the minimal valid token.
+	h := newHarness(t)
+	out, _ := h.call("instantiate", a, `{"name":"Tok","symbol":"TOK","decimals":0,"initial_balances":[{"address":"`+a+`","amount":"2"},{"address":"`+a+`","amount":"3"}]}`)
+	require.Contains(t, string(out), `"ok"`)
+	require.Equal(t, "5", h.balance(a))
+}
+
+// scenario is a fixed sequence of calls; it returns the gas of each.
+func scenario(t *testing.T) []uint64 {
+	h, p := setup(t)
+	for i := range 5 {
+		h.height++
+		h.ok(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"%d"}}`, p.bob, i+1))
+	}
+	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100","expiration":1000}}`)
+	h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"7"}}`)
+	h.fails(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100000"}}`)
+	h.ok(p.alice, `{"send":{"contract":"`+h.self+`","amount":"3","msg":"e30="}}`)
+	h.balance(p.alice)
+	h.history(p.alice, 0, 10)
+	h.history(p.bob, 1, 2)
+	h.query(`{"token_info":{}}`)
+	return h.gas
+}
+
+func TestDeterministicGas(t *testing.T) {
+	first := scenario(t)
+	require.Equal(t, first, scenario(t))
+	t.Logf("gas of %d calls: %v", len(first), first)
+}
+
+// TestGasReport logs the gas of the main calls, and of history pages as
+// the history grows.
+func TestGasReport(t *testing.T) {
+	h, p := setup(t)
+	token, _ := h.query(`{"token_info":{}}`)
+	require.NotEmpty(t, token)
+	_, qgas := h.call("query", "", `{"token_info":{}}`)
+	var transfer []uint64
+	for i := 1; i <= 100; i++ {
+		h.height++
+		r := h.exec(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"1","memo":"payment %d"}}`, p.bob, i))
+		require.Empty(t, r.err)
+		transfer = append(transfer, r.gas)
+	}
+	first := h.exec(p.carol, `{"transfer":{"recipient":"`+p.dave+`","amount":"1"}}`) // carol has nothing
+	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100"}}`)
+	allow := h.exec(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100"}}`)
+	from := h.exec(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`)
+	send := h.exec(p.alice, `{"send":{"contract":"`+h.self+`","amount":"1","msg":"e30="}}`)
+	bal := h.exec(p.alice, `{"balance":{}}`)
+	t.Logf("token_info query:           %9d gas", qgas)
+	t.Logf("balance:                    %9d gas", bal.gas)
+	t.Logf("transfer (1st, new payee):  %9d gas", transfer[0])
+	t.Logf("transfer (100th):           %9d gas", transfer[99])
+	t.Logf("transfer, insufficient:     %9d gas (error)", first.gas)
+	t.Logf("increase_allowance:         %9d gas", allow.gas)
+	t.Logf("transfer_from (3 parties):  %9d gas", from.gas)
+	t.Logf("send with receive message:  %9d gas", send.gas)
+	for _, size := range []int{1, 10, 50, 100} {
+		_, g := h.history(p.alice, 0, size)
+		_, gLast := h.history(p.alice, 100/size-1, size)
+		t.Logf("transfer_history page_size %3d: page 0 %9d gas, page %2d %9d gas", size, g, 100/size-1, gLast)
+	}
+	_, g := h.history(p.dave, 0, 10)
+	t.Logf("transfer_history, empty:    %9d gas", g)
+}
