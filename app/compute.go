@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -19,10 +20,15 @@ import (
 
 // Gas of the compute module on top of what the VM meters.
 const (
+	// VMGasPerGas is how many units of VM gas (one per wasm instruction,
+	// host functions priced alike) make one unit of transaction gas, as
+	// CosmWasm chains scale Wasm gas to SDK gas: a Go token transfer runs a
+	// few million instructions.
+	VMGasPerGas = 100
 	GasStoreCodePerByte = 10
 	GasContractCall     = 20_000
 	// QueryGasLimit bounds a contract query served by the API.
-	QueryGasLimit = 30_000_000
+	QueryGasLimit = 3_000_000_000 // VM gas
 )
 
 // Errors of contract calls, each with its own code.
@@ -90,10 +96,10 @@ func (a *App) keeperFor() (*compute.Keeper, error) {
 	return a.compute, nil
 }
 
-// charge adds a contract call's VM gas to the transaction's meter and maps
-// the VM's out-of-gas to the app's.
+// charge adds a contract call's VM gas, scaled, to the transaction's meter
+// and maps the VM's out-of-gas to the app's.
 func charge(meter *GasMeter, used uint64, err error) error {
-	if cerr := meter.Consume(used, "contract"); cerr != nil {
+	if cerr := meter.Consume((used+VMGasPerGas-1)/VMGasPerGas, "contract"); cerr != nil {
 		return cerr
 	}
 	if errors.Is(err, vm.ErrOutOfGas) {
@@ -102,7 +108,15 @@ func charge(meter *GasMeter, used uint64, err error) error {
 	return err
 }
 
-func remaining(m *GasMeter) uint64 { return m.Limit() - m.Used() }
+// remaining is the VM gas a contract call may use: what is left of the
+// transaction's gas, scaled.
+func remaining(m *GasMeter) uint64 {
+	left := m.Limit() - m.Used()
+	if left > math.MaxUint64/VMGasPerGas {
+		return math.MaxUint64
+	}
+	return left * VMGasPerGas
+}
 
 func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreCode) (msgResult, error) {
 	if err := authorize(signer, m.Sender); err != nil {

@@ -19,7 +19,7 @@ import (
 
 // ContractGasLimit is the gas limit of a contract transaction whose options
 // give none.
-const ContractGasLimit = 20_000_000
+const ContractGasLimit = 2_000_000
 
 // CodeInfo returns stored code's info.
 func (c *Client) CodeInfo(ctx context.Context, id uint64) (compute.CodeInfo, error) {
@@ -97,7 +97,7 @@ func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o
 		wasm = buf.Bytes()
 	}
 	if o.GasLimit == 0 {
-		o.GasLimit = uint64(ContractGasLimit + 10*len(wasm))
+		o.GasLimit = uint64(ContractGasLimit + 20*len(wasm)) // the bytes count as transaction size and as code
 	}
 	out, data, err := c.contractTx(ctx, key, &tx.MsgStoreCode{Sender: key.PubKey().Address(), WASM: wasm}, nil, o)
 	if err != nil {
