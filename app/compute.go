@@ -24,7 +24,7 @@ const (
 	// host functions priced alike) make one unit of transaction gas, as
 	// CosmWasm chains scale Wasm gas to SDK gas: a Go token transfer runs a
 	// few million instructions.
-	VMGasPerGas = 100
+	VMGasPerGas         = 100
 	GasStoreCodePerByte = 10
 	GasContractCall     = 20_000
 	// QueryGasLimit bounds a contract query served by the API.
