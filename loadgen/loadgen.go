@@ -7,6 +7,8 @@ package loadgen
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hermetic-chain/hermetic/client"
+	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/tx"
 )
@@ -33,7 +36,20 @@ type Config struct {
 	Rate int
 	// GasLimit of each transfer.
 	GasLimit uint64
-	Logger   *slog.Logger
+	// Token, if set, makes the transfers token transfers of a contract
+	// instead of bank sends.
+	Token  *TokenLoad
+	Logger *slog.Logger
+}
+
+// TokenLoad is the contract workload: the token contract (contracts/token,
+// built to wasm) is stored and instantiated with a balance for every
+// sender, which then send `{"transfer":...}` executions — encrypted for the
+// contract, each sender with its own X25519 key reused across its
+// transactions as a wallet does, unless Plaintext.
+type TokenLoad struct {
+	WASM      []byte
+	Plaintext bool
 }
 
 // Result is what a run measured.
@@ -80,10 +96,23 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	// Sign everything first: the node, not the generator, should be measured.
 	per := cfg.Txs / cfg.Senders
+	msg := func(k keys.PrivKey, _ int) (tx.Msg, error) {
+		return &tx.MsgSend{From: k.PubKey().Address(), To: to, Amount: tx.Coin{Denom: tx.Denom, Amount: 1}}, nil
+	}
+	if cfg.Token != nil {
+		if msg, err = tokenMessages(ctx, c0, cfg, senders, to); err != nil {
+			return Result{}, fmt.Errorf("set up the token: %w", err)
+		}
+		log.Info("token instantiated", "plaintext", cfg.Token.Plaintext)
+	}
 	signed := make([][][]byte, len(senders))
 	for i, k := range senders {
 		for s := 0; s < per; s++ {
-			t, err := client.NewTx(st.ChainID, k, uint64(s), []tx.Msg{&tx.MsgSend{From: k.PubKey().Address(), To: to, Amount: tx.Coin{Denom: tx.Denom, Amount: 1}}}, client.TxOptions{GasLimit: cfg.GasLimit})
+			m, err := msg(k, s)
+			if err != nil {
+				return Result{}, err
+			}
+			t, err := client.NewTx(st.ChainID, k, uint64(s), []tx.Msg{m}, client.TxOptions{GasLimit: cfg.GasLimit})
 			if err != nil {
 				return Result{}, err
 			}
@@ -255,4 +284,73 @@ func (w *watcher) result(submit map[string]time.Time, sent, rejected int, start 
 		return r, fmt.Errorf("%w: %d of %d", ErrIncomplete, r.Committed, len(submit))
 	}
 	return r, nil
+}
+
+// tokenMessages stores and instantiates the token with a balance for every
+// sender and returns the maker of each sender's transfer executions.
+func tokenMessages(ctx context.Context, c *client.Client, cfg Config, senders []keys.PrivKey, to keys.Address) (func(keys.PrivKey, int) (tx.Msg, error), error) {
+	stored, err := c.StoreCode(ctx, cfg.Funder, cfg.Token.WASM, client.TxOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	type balance struct {
+		Address string `json:"address"`
+		Amount  string `json:"amount"`
+	}
+	im := struct {
+		Name            string    `json:"name"`
+		Symbol          string    `json:"symbol"`
+		Decimals        int       `json:"decimals"`
+		InitialBalances []balance `json:"initial_balances"`
+	}{Name: "Load Token", Symbol: "LOAD", Decimals: 6}
+	for _, k := range senders {
+		im.InitialBalances = append(im.InitialBalances, balance{Address: k.PubKey().Address().String(), Amount: "1000000000"})
+	}
+	initMsg, err := json.Marshal(im)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := c.Instantiate(ctx, cfg.Funder, stored.CodeID, "load-token", keys.Address{}, initMsg, true, client.TxOptions{GasLimit: 50_000_000})
+	if err != nil {
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	body := []byte(fmt.Sprintf(`{"transfer":{"recipient":%q,"amount":"1"}}`, to.String()))
+	if cfg.Token.Plaintext {
+		return func(k keys.PrivKey, _ int) (tx.Msg, error) {
+			return &tx.MsgExecute{Sender: k.PubKey().Address(), Contract: inst.Contract, Msg: body, Plaintext: true}, nil
+		}, nil
+	}
+	txKey, err := c.TxKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	info, err := c.CodeInfo(ctx, stored.CodeID)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := info.Hash()
+	if err != nil {
+		return nil, err
+	}
+	wallets := map[keys.Address][]byte{}
+	return func(k keys.PrivKey, _ int) (tx.Msg, error) {
+		a := k.PubKey().Address()
+		sk, ok := wallets[a]
+		if !ok {
+			sk = make([]byte, 32)
+			if _, err := rand.Read(sk); err != nil {
+				return nil, err
+			}
+			wallets[a] = sk
+		}
+		nonce := make([]byte, 32)
+		if _, err := rand.Read(nonce); err != nil {
+			return nil, err
+		}
+		wire, _, err := cryptobox.SealInput(sk, nonce, txKey, hash, body)
+		if err != nil {
+			return nil, err
+		}
+		return &tx.MsgExecute{Sender: a, Contract: inst.Contract, Msg: wire}, nil
+	}, nil
 }

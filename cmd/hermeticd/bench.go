@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,10 +15,12 @@ import (
 
 func benchCmd(g *globals) *cobra.Command {
 	var (
-		kf    keyringFlags
-		cfg   loadgen.Config
-		from  string
-		nodes string
+		kf        keyringFlags
+		cfg       loadgen.Config
+		from      string
+		nodes     string
+		tokenWASM string
+		plaintext bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -33,6 +37,16 @@ to the first sight of the block that holds the transaction).`,
 			}
 			if cfg.Funder, err = kr.Key(from); err != nil {
 				return fmt.Errorf("key %s: %w", from, err)
+			}
+			if tokenWASM != "" {
+				wasm, err := os.ReadFile(filepath.Clean(tokenWASM))
+				if err != nil {
+					return err
+				}
+				cfg.Token = &loadgen.TokenLoad{WASM: wasm, Plaintext: plaintext}
+				if !cmd.Flags().Changed("gas") {
+					cfg.GasLimit = 1_000_000
+				}
 			}
 			cfg.Nodes = strings.Split(nodes, ",")
 			if nodes == "" {
@@ -61,6 +75,8 @@ to the first sight of the block that holds the transaction).`,
 	f.IntVar(&cfg.Senders, "senders", 32, "concurrent sender accounts")
 	f.IntVar(&cfg.Txs, "txs", 20000, "total transfers")
 	f.IntVar(&cfg.Rate, "rate", 0, "submissions per second over all senders (0: as fast as accepted)")
-	f.Uint64Var(&cfg.GasLimit, "gas", 40_000, "gas limit of each transfer")
+	f.Uint64Var(&cfg.GasLimit, "gas", 40_000, "gas limit of each transfer (1,000,000 with --token-wasm)")
+	f.StringVar(&tokenWASM, "token-wasm", "", "send token transfers of this contract (contracts/token built with `contract build`) instead of bank sends")
+	f.BoolVar(&plaintext, "plaintext", false, "with --token-wasm: send the transfers unencrypted")
 	return cmd
 }
