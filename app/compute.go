@@ -118,6 +118,12 @@ func remaining(m *GasMeter) uint64 {
 	return left * VMGasPerGas
 }
 
+// Contract messages are not run in CheckTx: the mempool checks the
+// signature, fee, sequence and the message's form, and that the code or
+// contract exists; compiling code and running contracts happen once, in
+// the block (as the Cosmos SDK's CheckTx runs only its ante handler).
+// Their gas is charged in the block.
+
 func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreCode) (msgResult, error) {
 	if err := authorize(signer, m.Sender); err != nil {
 		return msgResult{}, err
@@ -129,6 +135,9 @@ func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreC
 	st, meter := computeStore(s)
 	if err := meter.Consume(GasStoreCodePerByte*uint64(len(m.WASM)), "store code"); err != nil {
 		return msgResult{}, err
+	}
+	if a.inCheck {
+		return msgResult{}, nil
 	}
 	id, info, err := k.StoreCode(context.Background(), st, m.Sender, m.WASM)
 	if err != nil {
@@ -174,6 +183,10 @@ func handleInstantiate(a *App, s state.Store, signer keys.Address, m *tx.MsgInst
 	if err := meter.Consume(GasContractCall, "instantiate"); err != nil {
 		return msgResult{}, err
 	}
+	if a.inCheck {
+		_, err := compute.Code(st, m.CodeID)
+		return msgResult{}, err
+	}
 	addr, res, err := k.Instantiate(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
 	if err := charge(meter, res.GasUsed, err); err != nil {
 		return msgResult{}, err
@@ -203,6 +216,10 @@ func handleExecute(a *App, s state.Store, signer keys.Address, m *tx.MsgExecute)
 	if err := meter.Consume(GasContractCall, "execute"); err != nil {
 		return msgResult{}, err
 	}
+	if a.inCheck {
+		_, err := compute.Contract(st, m.Contract)
+		return msgResult{}, err
+	}
 	res, err := k.Execute(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
 	if err := charge(meter, res.GasUsed, err); err != nil {
 		return msgResult{}, err
@@ -220,6 +237,10 @@ func handleMigrate(a *App, s state.Store, signer keys.Address, m *tx.MsgMigrate)
 	}
 	st, meter := computeStore(s)
 	if err := meter.Consume(GasContractCall, "migrate"); err != nil {
+		return msgResult{}, err
+	}
+	if a.inCheck {
+		_, err := compute.Contract(st, m.Contract)
 		return msgResult{}, err
 	}
 	res, err := k.Migrate(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))

@@ -117,6 +117,16 @@ func TestContractTransactions(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(pt), "no")
 
+	// CheckTx does not run contracts: it checks the transaction and that
+	// the contract exists.
+	chk := func(k keys.PrivKey, seq uint64, m tx.Msg) uint32 {
+		raw := h.txWith(k, func(t *tx.Tx) { t.Sequence = seq; t.GasLimit = 5_000_000; t.Fee.Amount = 50_000 }, m)
+		return h.check(raw).Code
+	}
+	require.Zero(t, chk(h.alice, seq, &tx.MsgExecute{Sender: alice, Contract: contract, Msg: wire}), "a call that will fail in the block passes CheckTx")
+	bob := h.bob.PubKey().Address()
+	require.Equal(t, Code(ErrNoContract), chk(h.bob, 0, &tx.MsgExecute{Sender: bob, Contract: keys.ContractAddress{3}, Msg: wire}))
+
 	// Refusals, each with its own code.
 	other := hash
 	other[0] ^= 1
