@@ -278,7 +278,7 @@ func TestTrapsAndLimits(t *testing.T) {
   (func (export "instantiate") (param i32 i32 i32) (result i32)
     (loop $grow
       (br_if $grow (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
-    unreachable)`, 10_000_000, ErrOutOfGas, ""},
+    unreachable)`, 3_000_000, ErrOutOfGas, ""},
 		{"region outside memory", `
   (import "env" "db_read" (func $db_read (param i32) (result i32)))
   (func (export "instantiate") (param i32 i32 i32) (result i32)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -48,17 +47,19 @@ type Result struct {
 // maxResult bounds what a contract may return.
 const maxResult = 4 << 20
 
-// Call runs an entry point in a fresh instance of the code. The error is
-// ErrOutOfGas, ErrTrap (with the contract's abort message), ErrMemory or
-// ErrNoEntryPoint; a contract that returns {"error": ...} is not an error
-// here, its Result says so. Result.GasUsed is set in every case.
+// Call runs an entry point in an initialised instance of the code, fresh or
+// pooled: the result and gas are the same either way. The error is
+// ErrOutOfGas, ErrTrap (with the contract's abort message; also when the
+// code's _initialize fails, with GasUsed 0), ErrMemory or ErrNoEntryPoint;
+// a contract that returns {"error": ...} is not an error here, its Result
+// says so. Result.GasUsed is set in every case.
 func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
-	cm, err := v.compiledCode(c.Code)
+	p, err := v.program(c.Code)
 	if err != nil {
 		return Result{}, err
 	}
 	withInfo := c.Entry == "instantiate" || c.Entry == "execute"
-	if _, ok := cm.ExportedFunctions()[c.Entry]; !ok {
+	if _, ok := p.cm.ExportedFunctions()[c.Entry]; !ok {
 		return Result{}, fmt.Errorf("%w: %s", ErrNoEntryPoint, c.Entry)
 	}
 	if withInfo && c.Info == nil {
@@ -72,33 +73,24 @@ func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
 	}()
 	ctx = context.WithValue(ctx, callEnvKey{}, ce)
 
-	mod, err := v.rt.InstantiateModule(ctx, cm, v.moduleConfig(c.Env))
+	in, err := v.acquire(ctx, p)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: instantiate: %v", ErrTrap, err)
+		return Result{}, err
 	}
-	defer mod.Close(ctx)
-	gas, ok := mod.ExportedGlobal(GasGlobal).(api.MutableGlobal)
-	if !ok {
-		return Result{}, fmt.Errorf("%w: no gas counter", ErrInvalidCode)
-	}
-	gas.Set(c.GasLimit)
-	used := func() uint64 { return c.GasLimit - gas.Get() }
-
-	res, err := v.run(ctx, mod, c, withInfo)
+	in.wasi.setCall(c.Env)
+	in.gas.Set(c.GasLimit)
+	res, err := v.run(ctx, in.mod, c, withInfo)
+	left := in.gas.Get()
+	v.release(ctx, p, in, err == nil)
 	if err != nil {
-		return Result{GasUsed: used()}, classify(err, gas.Get(), ce)
+		return Result{GasUsed: c.GasLimit - left}, classify(err, left, ce)
 	}
-	return Result{JSON: res, GasUsed: used()}, nil
+	return Result{JSON: res, GasUsed: c.GasLimit - left}, nil
 }
 
-// run passes the inputs, calls the entry point and reads its result.
+// run passes the inputs, calls the entry point and reads its result. The
+// instance is initialised already.
 func (v *VM) run(ctx context.Context, mod api.Module, c Call, withInfo bool) ([]byte, error) {
-	if init := mod.ExportedFunction("_initialize"); init != nil {
-		// A Go (WASI reactor) contract initialises its runtime first.
-		if _, err := init.Call(ctx); err != nil {
-			return nil, err
-		}
-	}
 	envJSON, err := json.Marshal(c.Env)
 	if err != nil {
 		return nil, err
@@ -178,18 +170,17 @@ func trimPrefix(s, p string) string {
 }
 
 // moduleConfig gives an instance nothing of the host: no files, arguments,
-// environment or stdio; its clocks read the block time and its random
-// bytes come from a stream seeded by the block and contract, so a Go
-// contract behaves the same on every validator.
-func (v *VM) moduleConfig(env Env) wazero.ModuleConfig {
-	nanos, _ := strconv.ParseInt(env.Block.Time, 10, 64)
-	seed := sha256.Sum256(fmt.Appendf(nil, "hermetic/vm/rand/v1\x00%s\x00%d\x00%s", env.Block.ChainID, env.Block.Height, env.Contract.Address))
+// environment or stdio. Its clocks and random bytes come from w, which the
+// VM sets before _initialize (fixed values) and before every call (the
+// block time; a stream seeded by the block and contract), so a Go contract
+// behaves the same on every validator.
+func (v *VM) moduleConfig(w *wasiState) wazero.ModuleConfig {
 	return wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions().
-		WithRandSource(&hashStream{seed: seed}).
-		WithWalltime(func() (int64, int32) { return nanos / 1e9, int32(nanos % 1e9) }, sys.ClockResolution(1)).
-		WithNanotime(func() int64 { return nanos }, sys.ClockResolution(1))
+		WithRandSource(w).
+		WithWalltime(w.walltime, sys.ClockResolution(1)).
+		WithNanotime(w.nanotime, sys.ClockResolution(1))
 }
 
 // hashStream is a deterministic byte stream: SHA-256(seed ‖ counter) blocks.

@@ -87,7 +87,7 @@ func (v *VM) Store(ctx context.Context, upload []byte) (Code, error) {
 	// The metering rewrite parses the module first, checking every count
 	// against the bytes present: wazero's decoder trusts them and can be
 	// made to reserve gigabytes by a 30-byte module.
-	metered, _, err := meter.Instrument(wasm, meter.Config{GrowPageCost: GasPerPage, BulkUnitCost: 1})
+	metered, info, err := meter.Instrument(wasm, meter.Config{GrowPageCost: GasPerPage, BulkUnitCost: 1})
 	if err != nil {
 		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
 	}
@@ -104,8 +104,12 @@ func (v *VM) Store(ctx context.Context, upload []byte) (Code, error) {
 		return code, nil
 	}
 	v.mu.Lock()
-	v.compiled[code.Hash] = cm
-	v.mu.Unlock()
+	defer v.mu.Unlock()
+	if _, raced := v.compiled[code.Hash]; raced {
+		cm.Close(ctx)
+		return code, nil
+	}
+	v.compiled[code.Hash] = newProgram(code.Hash, cm, info)
 	return code, nil
 }
 
@@ -175,13 +179,14 @@ func checkImport(mod, name string, f api.FunctionDefinition, wasiFuncs []string)
 	return fmt.Errorf("%w: %s.%s", ErrUnknownImport, mod, name)
 }
 
-// compiledCode returns the instrumented module of a stored code.
-func (v *VM) compiledCode(hash [32]byte) (wazero.CompiledModule, error) {
+// program returns the compiled, instrumented module of a stored code and
+// its instance pool.
+func (v *VM) program(hash [32]byte) (*program, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cm, ok := v.compiled[hash]
+	p, ok := v.compiled[hash]
 	if !ok {
 		return nil, fmt.Errorf("%w: %x", ErrUnknownCode, hash)
 	}
-	return cm, nil
+	return p, nil
 }

@@ -27,7 +27,7 @@ const (
 // wasm instruction), set so that a host call costs about what the work would
 // cost as contract code.
 const (
-	GasPerPage        = 1_000_000 // memory.grow, per 64 KiB page
+	GasPerPage        = 100_000 // memory.grow, per 64 KiB page (zeroing it costs about that many instructions)
 	GasDBRead         = 5_000
 	GasDBWrite        = 10_000
 	GasPerByte        = 30
@@ -184,7 +184,17 @@ func (v *VM) instantiateHost(ctx context.Context) error {
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("instantiate host functions: %w", err)
 	}
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, v.rt); err != nil {
+	// WASI, except the two functions that change an instance's file table
+	// (wazero keeps it outside the instance's memory and globals, so a
+	// snapshot would not restore it): a contract that closed or renumbered
+	// stdout would leave a pooled instance different from a fresh one.
+	w := v.rt.NewHostModuleBuilder(wasiModule)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(w)
+	w.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(wasiFdClose), []api.ValueType{i32}, []api.ValueType{i32}).
+		WithParameterNames("fd").Export("fd_close")
+	w.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(wasiFdRenumber), []api.ValueType{i32, i32}, []api.ValueType{i32}).
+		WithParameterNames("fd", "to").Export("fd_renumber")
+	if _, err := w.Instantiate(ctx); err != nil {
 		return fmt.Errorf("instantiate WASI: %w", err)
 	}
 	for name := range v.rt.Module(wasiModule).ExportedFunctionDefinitions() {
@@ -192,6 +202,32 @@ func (v *VM) instantiateHost(ctx context.Context) error {
 	}
 	slices.Sort(v.wasiFuncs)
 	return nil
+}
+
+// WASI errno values (wasi_snapshot_preview1).
+const (
+	wasiEBADF   = 8
+	wasiENOTSUP = 58
+)
+
+// wasiFdClose refuses to close stdin, stdout or stderr, the only files an
+// instance has (ENOTSUP; EBADF for any other descriptor), so that the file
+// table never changes.
+func wasiFdClose(_ context.Context, _ api.Module, stack []uint64) {
+	if fd := uint32(stack[0]); fd <= 2 {
+		stack[0] = wasiENOTSUP
+	} else {
+		stack[0] = wasiEBADF
+	}
+}
+
+// wasiFdRenumber refuses like wasiFdClose.
+func wasiFdRenumber(_ context.Context, _ api.Module, stack []uint64) {
+	if from, to := uint32(stack[0]), uint32(stack[1]); from <= 2 && to <= 2 {
+		stack[0] = wasiENOTSUP
+	} else {
+		stack[0] = wasiEBADF
+	}
 }
 
 func dbRead(ctx context.Context, mod api.Module, stack []uint64) {

@@ -5,15 +5,18 @@
 // metering (package vm/meter) before it is compiled; compiled code is cached
 // on disk in the node's home.
 //
-// Every call gets a fresh instance with a memory limit, the CosmWasm host
-// functions ("env" imports) bound to that call's state, and a gas limit.
-// Out of gas, a memory limit, a trap or an abort end the call with an error
-// and the caller discards its writes.
+// Every call runs in an instance of its own, initialised (a Go contract's
+// runtime started) and reset to the same snapshot whether it is fresh or
+// pooled (see pool.go), with a memory limit, the CosmWasm host functions
+// ("env" imports) bound to that call's state, and a gas limit. Out of gas, a
+// memory limit, a trap or an abort end the call with an error and the caller
+// discards its writes.
 //
 // Determinism: the engine runs integer code deterministically, the metering
-// rewrite canonicalises NaNs, and the host functions give the same answers
-// on every node (no clock, randomness or map order reaches a contract
-// except through Env).
+// rewrite canonicalises NaNs, the host functions give the same answers on
+// every node (no clock, randomness or map order reaches a contract except
+// through Env), and a contract's start-up runs in a fixed environment of its
+// own, uncharged, so that pooling cannot change a call's result or gas.
 package vm
 
 import (
@@ -21,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -54,7 +58,16 @@ type VM struct {
 	wasiFuncs []string // the WASI functions a Go contract may import
 
 	mu       sync.Mutex
-	compiled map[[32]byte]wazero.CompiledModule
+	compiled map[[32]byte]*program
+
+	// Instance pooling (pool.go); poolPerCode 0 gives every call a fresh
+	// instance that runs _initialize.
+	poolPerCode  int
+	maxPooled    int
+	maxSnapshots int
+	pooled       atomic.Int64  // idle instances in all pools
+	clock        atomic.Uint64 // counts calls, for eviction
+	closed       atomic.Bool
 }
 
 // Errors callers can test for.
@@ -93,7 +106,8 @@ func New(ctx context.Context, cfg Config) (*VM, error) {
 	if cfg.MaxCodeSize == 0 {
 		cfg.MaxCodeSize = DefaultMaxCodeSize
 	}
-	v := &VM{cfg: cfg, compiled: map[[32]byte]wazero.CompiledModule{}}
+	v := &VM{cfg: cfg, compiled: map[[32]byte]*program{},
+		poolPerCode: defaultPoolPerCode, maxPooled: defaultMaxPooled, maxSnapshots: defaultMaxSnapshots}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithMemoryLimitPages(cfg.MemoryLimitPages).
 		WithCloseOnContextDone(false)
@@ -113,8 +127,18 @@ func New(ctx context.Context, cfg Config) (*VM, error) {
 	return v, nil
 }
 
-// Close releases the runtime and compiled code.
+// Close releases the pooled instances, the runtime and compiled code.
 func (v *VM) Close(ctx context.Context) error {
+	v.closed.Store(true)
+	v.mu.Lock()
+	programs := make([]*program, 0, len(v.compiled))
+	for _, p := range v.compiled {
+		programs = append(programs, p)
+	}
+	v.mu.Unlock()
+	for _, p := range programs {
+		p.drop(ctx, v)
+	}
 	err := v.rt.Close(ctx)
 	if v.cache != nil {
 		if cerr := v.cache.Close(ctx); err == nil {

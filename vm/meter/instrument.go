@@ -3,6 +3,7 @@ package meter
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -122,6 +123,10 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 	}
 	info.Functions = len(m.funcTypes)
 	info.Charges = ins.charges
+	for name := range ins.state {
+		info.StateOps = append(info.StateOps, name)
+	}
+	slices.Sort(info.StateOps)
 	return out, info, nil
 }
 
@@ -148,6 +153,7 @@ type instrumenter struct {
 	cfg     *Config
 	gas     uint32 // index of the gas global
 	charges int
+	state   map[string]bool // names of the state instructions met
 
 	instrs  []instr
 	ctl     []ctlEntry
@@ -304,6 +310,12 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 			}
 		}
 		need |= info.flags
+		if info.state {
+			if ins.state == nil {
+				ins.state = map[string]bool{}
+			}
+			ins.state[info.name] = true
+		}
 		ins.instrs = append(ins.instrs, instr{start: start, end: r.pos, info: info, boundary: boundary})
 	}
 	if r.remaining() != 0 {

@@ -207,4 +207,10 @@ type Info struct {
 	Functions int
 	// Charges is the number of static gas charges inserted.
 	Charges int
+	// StateOps names, sorted and once each, the instructions the module
+	// uses that change an instance's state outside its memory and globals:
+	// table.set, table.grow, table.fill, table.copy, table.init (tables) and
+	// data.drop, elem.drop (segments). A module that uses none can be reset
+	// to a snapshot by restoring its memory and globals alone.
+	StateOps []string
 }

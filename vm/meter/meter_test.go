@@ -555,3 +555,30 @@ func TestAllOutputsCompile(t *testing.T) {
 		})
 	}
 }
+
+func TestStateOps(t *testing.T) {
+	cases := []struct {
+		name string
+		code []byte
+		want []string
+	}{
+		{"none", []byte{0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 11, 0, 0x0b}, nil}, // memory.fill
+		{"data.drop", []byte{0xfc, 9, 0, 0x0b}, []string{"data.drop"}},
+		{"table.set and elem.drop twice", []byte{0x41, 0, 0xd0, 0x70, 0x26, 0, 0xfc, 13, 0, 0xfc, 13, 0, 0x0b},
+			[]string{"elem.drop", "table.set"}},
+		{"table.grow, table.fill, table.copy, table.init", []byte{
+			0xd0, 0x70, 0x41, 1, 0xfc, 15, 0, 0x1a,
+			0x41, 0, 0xd0, 0x70, 0x41, 1, 0xfc, 17, 0,
+			0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 14, 0, 0,
+			0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 12, 0, 0, 0x0b},
+			[]string{"table.copy", "table.fill", "table.grow", "table.init"}},
+		{"table.get and table.size only", []byte{0x41, 0, 0x25, 0, 0x1a, 0xfc, 16, 0, 0x1a, 0x0b}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, info, err := Instrument(simple([][]byte{tVoid}, 1, fn{code: tc.code}), Config{})
+			require.NoError(t, err)
+			require.Equal(t, tc.want, info.StateOps)
+		})
+	}
+}

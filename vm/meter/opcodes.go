@@ -38,6 +38,9 @@ type opInfo struct {
 	class Class
 	flags uint8
 	ok    bool
+	// state: the instruction changes an instance's state outside its
+	// memory and globals (a table or a segment); see Info.StateOps.
+	state bool
 }
 
 // opTable is indexed by the opcode byte; fcTable by the 0xFC sub-opcode.
@@ -113,6 +116,7 @@ func init() {
 		opTable[op].class = ClassFloatDiv
 	}
 	defRange(0xa7, 0xc4, immNone, ClassConvert, 0)
+	opTable[0x26].state = true   // table.set
 	opTable[0xb6].flags = fNaN32 // f32.demote_f64
 	opTable[0xbb].flags = fNaN64 // f64.promote_f32
 	def(0xd0, "ref.null", immRefNull, ClassTable, 0)
@@ -132,4 +136,7 @@ func init() {
 	fcTable[15] = opInfo{name: "table.grow", imm: immU32, class: ClassBulk, flags: fBulk, ok: true}
 	fcTable[16] = opInfo{name: "table.size", imm: immU32, class: ClassTable, ok: true}
 	fcTable[17] = opInfo{name: "table.fill", imm: immU32, class: ClassBulk, flags: fBulk, ok: true}
+	for _, sub := range []int{9, 12, 13, 14, 15, 17} { // data.drop table.init elem.drop table.copy table.grow table.fill
+		fcTable[sub].state = true
+	}
 }
