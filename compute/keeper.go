@@ -386,13 +386,11 @@ func (k *Keeper) callWith(ctx context.Context, s state.Store, b Block, entry str
 	if err != nil {
 		return Result{GasUsed: r.gasUsed}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	res, err := k.finish(out, r)
+	res, cr, err := k.finish(out, r)
 	res.Callee = addr
 	if err != nil {
 		return res, err
 	}
-	var cr vm.ContractResult
-	_ = json.Unmarshal(out.Data, &cr) // finish has checked it
 	// The messages run after the call, in order. One whose reply_on asks
 	// for a reply runs in its own cache (a failure then reverts only it)
 	// and the contract's reply entry point hears how it went.
@@ -462,25 +460,26 @@ func subEvents(r Result) []vm.Event {
 	return evs
 }
 
-// finish turns the enclave's output into a Result, classifying failures.
-func (k *Keeper) finish(out enclave.Output, r *runner) (Result, error) {
+// finish turns the enclave's output into a Result, classifying failures,
+// and returns the parsed result for its messages.
+func (k *Keeper) finish(out enclave.Output, r *runner) (Result, vm.ContractResult, error) {
 	res := Result{GasUsed: r.gasUsed, Encrypted: out.Encrypted}
+	var cr vm.ContractResult
 	if out.Failed {
 		if errors.Is(r.vmErr, vm.ErrOutOfGas) {
-			return res, vm.ErrOutOfGas
+			return res, cr, vm.ErrOutOfGas
 		}
 		msg := string(out.Data)
 		if out.Encrypted {
 			msg = EncryptedPrefix + base64.StdEncoding.EncodeToString(out.Data)
 		}
-		return res, fmt.Errorf("%w: %s", ErrContractFailed, msg)
+		return res, cr, fmt.Errorf("%w: %s", ErrContractFailed, msg)
 	}
-	var cr vm.ContractResult
 	if err := json.Unmarshal(out.Data, &cr); err != nil || cr.Ok == nil {
-		return res, fmt.Errorf("%w: unreadable result", ErrContractFailed)
+		return res, cr, fmt.Errorf("%w: unreadable result", ErrContractFailed)
 	}
 	res.Data, res.Attributes, res.Events = cr.Ok.Data, cr.Ok.Attributes, cr.Ok.Events
-	return res, nil
+	return res, cr, nil
 }
 
 // dispatch carries out a message a contract sent: a bank send from its
