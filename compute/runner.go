@@ -72,10 +72,11 @@ func (r *runner) SealResult(result []byte, sl enclave.Sealer) ([]byte, error) {
 	if r.call.Entry == "query" {
 		return encrypt(result)
 	}
-	var cr vm.ContractResult
-	if err := json.Unmarshal(result, &cr); err != nil || cr.Ok == nil {
+	// Run has parsed this result already (it is what Run returned).
+	if r.response == nil {
 		return encrypt(result)
 	}
+	cr := vm.ContractResult{Ok: r.response}
 	resp := *cr.Ok
 	var err error
 	// Messages to other contracts are encrypted for them on the sender's
