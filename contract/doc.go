@@ -71,6 +71,19 @@
 // Goroutines run (single-threaded) but must not block waiting for the host:
 // a handler must not wait on a timer or on I/O.
 //
+// # Viewing keys
+//
+// SetViewingKeySeed, CreateViewingKey, SetViewingKey and CheckViewingKey
+// implement SNIP-20's viewing keys: an account sets (or has the contract
+// create) a key with an execute message and presents it with queries that
+// read its private data. Only each key's SHA-256 is stored; CheckViewingKey
+// compares in constant time and answers ErrViewingKey ("wrong viewing key")
+// both for a wrong key and for an address with none. A created key mixes
+// the contract's secret seed (stored at instantiation), the block, the
+// sender, the caller's entropy, a counter and crypto/rand; as said above,
+// crypto/rand is predictable to validators, so the key's secrecy rests on
+// the seed, kept in the confidential state, and the caller's entropy.
+//
 // # Hiding lengths
 //
 // Responses of confidential contracts leak their length. Pad appends spaces to

@@ -7,23 +7,32 @@
 // Hermetic runs every call in an enclave: the message, the contract's state
 // and the result are encrypted for the sender, and the contract sees
 // plaintext. Balances, allowances and transfer histories are therefore
-// confidential, and what reveals them must be authenticated. Viewing keys and
-// query permits (the SNIP-20 ways of authenticating a query) are not
-// implemented yet, so for now:
+// confidential, and what reveals them must be authenticated. An account's
+// data is read in two ways:
 //
-//   - every read of an account's data is an EXECUTE message that answers for
-//     the transaction's sender only (balance, transfer_history, allowance);
-//     the chain encrypts its answer for the sender;
-//   - the only QUERY is public: token_info, which does not reveal the total
-//     supply.
+//   - with an EXECUTE message (balance, transfer_history, allowance) that
+//     answers for the transaction's sender only; the chain encrypts its
+//     answer for the sender;
+//   - with a QUERY authenticated by a viewing key (SNIP-20's): the account
+//     sets one with set_viewing_key, or has the contract create one with
+//     create_viewing_key, and presents it with the address it reads. The
+//     contract keeps only each key's SHA-256 and compares in constant time;
+//     a wrong key and an account with no key give the same error, "wrong
+//     viewing key". Created keys derive from the instantiate message's
+//     prng_seed (kept, hashed, in the confidential state), the block, the
+//     sender, the caller's entropy and a counter (see
+//     contract.CreateViewingKey): choose a secret prng_seed, and give
+//     entropy of your own.
 //
-// Queries authenticated with viewing keys and permits will be added (the
-// prng_seed of instantiate is kept, hashed, for the viewing keys).
+// Query permits (SNIP-24, signed queries with no key stored) are not
+// implemented yet. token_info is a public query; it does not reveal the total
+// supply.
 //
 // Every execute response carries one attribute, action=<message name>, and
 // no others (attributes are not where amounts or parties should appear), and
 // its data is padded with spaces (contract.Pad) to a multiple of 256 bytes so
-// that a response's length does not reveal the amounts in it.
+// that a response's length does not reveal the amounts in it. The answers of
+// the account queries are padded the same way.
 //
 // # Messages
 //
@@ -35,6 +44,8 @@
 //	instantiate {"name": "Token", "symbol": "TKN", "decimals": 6,
 //	             "initial_balances": [{"address": "herm1…", "amount": "100"}],
 //	             "prng_seed": "<base64>"}            prng_seed optional
+//	    prng_seed seeds the viewing keys create_viewing_key makes: it should
+//	    be secret and random (32 bytes).
 //	    name 3–30 characters, symbol 3–12 letters A–Z, decimals ≤ 18.
 //
 //	execute (the sender is info.sender; data is JSON, padded)
@@ -66,15 +77,28 @@
 //	  {"allowance": {"owner", "spender"}}
 //	      → {"allowance": {"owner", "spender", "allowance", "expiration"}},
 //	        only to the owner or the spender; an expired allowance reads 0.
+//	  {"create_viewing_key": {"entropy"}}
+//	      → {"create_viewing_key": {"key"}}: a new key for the sender
+//	        ("api_key_…"), replacing any it had.
+//	  {"set_viewing_key": {"key"}}
+//	      → {"set_viewing_key": {"status": "success"}}: the sender's key is
+//	        now key (non-empty), replacing any it had.
 //
 //	query
 //	  {"token_info": {}} → {"token_info": {"name", "symbol", "decimals",
 //	                        "total_supply": null}}  (the supply is private)
+//	  {"balance": {"address", "key"}} → {"balance": {"amount"}}
+//	  {"transfer_history": {"address", "key", "page"?, "page_size"?}}
+//	      → as the execute message, for address.
+//	  {"allowance": {"owner", "spender", "key"}}
+//	      → as the execute message; key is the owner's or the spender's.
+//	  key is the viewing key of address (of owner or spender); otherwise the
+//	  error is "wrong viewing key", whether the key is wrong or there is none.
 //
 // Errors are plain messages: "insufficient funds" (never the balance),
 // "insufficient allowance", "allowance expired at height N", "<field>:
-// invalid address …", "amount: zero amount", "unknown execute message …",
-// "invalid message: …".
+// invalid address …", "amount: zero amount", "wrong viewing key",
+// "unknown execute message …", "invalid message: …".
 //
 // # Storage
 //
@@ -93,7 +117,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -259,12 +282,13 @@ func instantiate(deps contract.Deps, env contract.Env, info contract.MessageInfo
 		}
 		balances[a] += n
 	}
-	seed := sha256.Sum256(m.PrngSeed)
 	if err := config.Save(deps.Storage, Config{
-		Name: m.Name, Symbol: m.Symbol, Decimals: uint8(m.Decimals), TotalSupply: supply, PrngSeed: seed[:],
+		Name: m.Name, Symbol: m.Symbol, Decimals: uint8(m.Decimals), TotalSupply: supply,
 	}); err != nil {
 		return nil, err
 	}
+	// The viewing keys' seed, stored hashed.
+	contract.SetViewingKeySeed(deps, m.PrngSeed)
 	for _, a := range order { // in message order: deterministic
 		if err := accounts.Save(deps.Storage, a, Account{Balance: balances[a]}); err != nil {
 			return nil, err
@@ -322,7 +346,39 @@ func init() {
 		"balance":            executeBalance,
 		"transfer_history":   executeTransferHistory,
 		"allowance":          executeAllowance,
+		"create_viewing_key": executeCreateViewingKey,
+		"set_viewing_key":    executeSetViewingKey,
 	}
+}
+
+func executeCreateViewingKey(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Entropy string `json:"entropy"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	key, err := contract.CreateViewingKey(deps, env, contract.MessageInfo{Sender: sender}, m.Entropy)
+	if err != nil {
+		return nil, err
+	}
+	return respond(name, map[string]map[string]string{name: {"key": key}})
+}
+
+func executeSetViewingKey(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Key string `json:"key"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	if m.Key == "" {
+		return nil, errors.New("key: empty viewing key")
+	}
+	if err := contract.SetViewingKey(deps, sender, m.Key); err != nil {
+		return nil, err
+	}
+	return success(name)
 }
 
 func executeTransfer(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
@@ -528,6 +584,16 @@ func executeAllowance(deps contract.Deps, env contract.Env, sender, name string,
 	if sender != owner && sender != spender {
 		return nil, errUnauthorized
 	}
+	v, err := readAllowance(deps, env, name, owner, spender)
+	if err != nil {
+		return nil, err
+	}
+	return respond(name, v)
+}
+
+// readAllowance is the answer of allowance: owner's allowance to spender
+// (0 if expired).
+func readAllowance(deps contract.Deps, env contract.Env, name, owner, spender string) (any, error) {
 	a, err := loadAllowance(deps.Storage, owner, spender)
 	if err != nil {
 		return nil, err
@@ -536,9 +602,9 @@ func executeAllowance(deps contract.Deps, env contract.Env, sender, name string,
 	if a.expired(env.Block.Height) {
 		amount = 0
 	}
-	return respond(name, map[string]AllowanceAnswer{name: {
+	return map[string]AllowanceAnswer{name: {
 		Owner: owner, Spender: spender, Allowance: formatAmount(amount), Expiration: a.Expiration,
-	}})
+	}}, nil
 }
 
 func executeBalance(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
@@ -546,11 +612,20 @@ func executeBalance(deps contract.Deps, env contract.Env, sender, name string, b
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
-	acc, err := loadAccount(deps.Storage, sender)
+	v, err := readBalance(deps, name, sender)
 	if err != nil {
 		return nil, err
 	}
-	return respond(name, map[string]map[string]string{name: {"amount": formatAmount(acc.Balance)}})
+	return respond(name, v)
+}
+
+// readBalance is the answer of balance for who.
+func readBalance(deps contract.Deps, name, who string) (any, error) {
+	acc, err := loadAccount(deps.Storage, who)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]map[string]string{name: {"amount": formatAmount(acc.Balance)}}, nil
 }
 
 func executeTransferHistory(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
@@ -561,18 +636,28 @@ func executeTransferHistory(deps contract.Deps, env contract.Env, sender, name s
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
+	v, err := readHistory(deps, name, sender, m.Page, m.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	return respond(name, v)
+}
+
+// readHistory is the answer of transfer_history: page of who's history,
+// page_size (default 10) entries a page, newest first.
+func readHistory(deps contract.Deps, name, who string, page uint32, pageSize *uint32) (any, error) {
 	size := uint32(defaultPageSize)
-	if m.PageSize != nil {
-		size = *m.PageSize
+	if pageSize != nil {
+		size = *pageSize
 	}
 	if size < 1 || size > maxPageSize {
 		return nil, fmt.Errorf("page_size: %d is not between 1 and %d", size, maxPageSize)
 	}
-	acc, err := loadAccount(deps.Storage, sender)
+	acc, err := loadAccount(deps.Storage, who)
 	if err != nil {
 		return nil, err
 	}
-	txs, err := historyPage(deps.Storage, sender, acc.TxCount, uint64(m.Page), uint64(size))
+	txs, err := historyPage(deps.Storage, who, acc.TxCount, uint64(page), uint64(size))
 	if err != nil {
 		return nil, err
 	}
@@ -580,7 +665,7 @@ func executeTransferHistory(deps contract.Deps, env contract.Env, sender, name s
 		Txs   []Tx   `json:"txs"`
 		Total uint64 `json:"total"`
 	}
-	return respond(name, map[string]answer{name: {Txs: txs, Total: acc.TxCount}})
+	return map[string]answer{name: {Txs: txs, Total: acc.TxCount}}, nil
 }
 
 // TokenInfo is the answer of the token_info query.
@@ -607,8 +692,76 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 			return nil, err
 		}
 		return contract.JSON(map[string]TokenInfo{name: {Name: c.Name, Symbol: c.Symbol, Decimals: c.Decimals}})
-	case "balance", "transfer_history", "allowance":
-		return nil, fmt.Errorf("unknown query %q: an account's data is read with the execute message of that name until viewing keys and permits are supported", name)
+	case "balance":
+		var m struct {
+			Address string `json:"address"`
+			Key     string `json:"key"`
+		}
+		if err := decode(name, body, &m); err != nil {
+			return nil, err
+		}
+		who, err := address(deps, "address", m.Address)
+		if err != nil {
+			return nil, err
+		}
+		if err := contract.CheckViewingKey(deps, who, m.Key); err != nil {
+			return nil, err
+		}
+		return answer(readBalance(deps, name, who))
+	case "transfer_history":
+		var m struct {
+			Address  string  `json:"address"`
+			Key      string  `json:"key"`
+			Page     uint32  `json:"page"`
+			PageSize *uint32 `json:"page_size"`
+		}
+		if err := decode(name, body, &m); err != nil {
+			return nil, err
+		}
+		who, err := address(deps, "address", m.Address)
+		if err != nil {
+			return nil, err
+		}
+		if err := contract.CheckViewingKey(deps, who, m.Key); err != nil {
+			return nil, err
+		}
+		return answer(readHistory(deps, name, who, m.Page, m.PageSize))
+	case "allowance":
+		var m struct {
+			Owner   string `json:"owner"`
+			Spender string `json:"spender"`
+			Key     string `json:"key"`
+		}
+		if err := decode(name, body, &m); err != nil {
+			return nil, err
+		}
+		owner, err := address(deps, "owner", m.Owner)
+		if err != nil {
+			return nil, err
+		}
+		spender, err := address(deps, "spender", m.Spender)
+		if err != nil {
+			return nil, err
+		}
+		// Both checked, whichever matches: the same work either way.
+		ownerErr := contract.CheckViewingKey(deps, owner, m.Key)
+		spenderErr := contract.CheckViewingKey(deps, spender, m.Key)
+		if ownerErr != nil && spenderErr != nil {
+			return nil, contract.ErrViewingKey
+		}
+		return answer(readAllowance(deps, env, name, owner, spender))
 	}
 	return nil, fmt.Errorf("unknown query %q", name)
+}
+
+// answer is the padded JSON of an account query's answer v (or err).
+func answer(v any, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	b, err := contract.JSON(v)
+	if err != nil {
+		return nil, err
+	}
+	return contract.Pad(b, padBlock), nil
 }

@@ -13,9 +13,8 @@ type Config struct {
 	Symbol      string `json:"symbol"`
 	Decimals    uint8  `json:"decimals"`
 	TotalSupply uint64 `json:"total_supply"`
-	// PrngSeed is the SHA-256 of the instantiate message's prng_seed,
-	// kept for the viewing keys to come.
-	PrngSeed []byte `json:"prng_seed"`
+	// The instantiate message's prng_seed is not here: it is the viewing
+	// keys' seed, stored hashed by contract.SetViewingKeySeed.
 }
 
 // Account is an account's balance and the number of its history entries

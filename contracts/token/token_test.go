@@ -456,8 +456,10 @@ func decodeHistory(t *testing.T, data string) historyAnswer {
 
 func TestQueries(t *testing.T) {
 	h, _ := setup(t)
-	_, err := h.query(`{"balance":{"address":"x"}}`)
-	require.Contains(t, err, `unknown query "balance"`)
+	_, err := h.query(`{"balance":{"address":"x","key":"k"}}`)
+	require.True(t, strings.HasPrefix(err, `address: invalid address "x"`), err)
+	_, err = h.query(`{"balance":{"address":"x","key":"k","extra":1}}`)
+	require.Contains(t, err, `invalid balance message: json: unknown field "extra"`)
 	_, err = h.query(`{"total_supply":{}}`)
 	require.Equal(t, `unknown query "total_supply"`, err)
 	_, err = h.query(`{"token_info":{"x":1}}`)
@@ -489,6 +491,10 @@ func TestBadInputs(t *testing.T) {
 		{"two variants", `{"balance":{},"transfer":{}}`, `invalid message: message: want an object with exactly one key, got 2`},
 		{"malformed JSON", `{"transfer":`, `invalid message: message: unexpected end of JSON input`},
 		{"not an object", `[1,2]`, `invalid message: message: json: cannot unmarshal array`},
+		{"empty viewing key", `{"set_viewing_key":{"key":""}}`, `key: empty viewing key`},
+		{"missing viewing key", `{"set_viewing_key":{}}`, `key: empty viewing key`},
+		{"viewing key unknown field", `{"set_viewing_key":{"key":"k","address":"x"}}`, `invalid set_viewing_key message: json: unknown field "address"`},
+		{"entropy not a string", `{"create_viewing_key":{"entropy":1}}`, `invalid create_viewing_key message: json: cannot unmarshal number`},
 		{"page size 0", `{"transfer_history":{"page":0,"page_size":0}}`, `page_size: 0 is not between 1 and 100`},
 		{"page size 101", `{"transfer_history":{"page_size":101}}`, `page_size: 101 is not between 1 and 100`},
 		{"negative page", `{"transfer_history":{"page":-1}}`, `invalid transfer_history message: json: cannot unmarshal number -1`},
@@ -551,6 +557,12 @@ func scenario(t *testing.T) []uint64 {
 	h.history(p.alice, 0, 10)
 	h.history(p.bob, 1, 2)
 	h.query(`{"token_info":{}}`)
+	key := h.createKey(p.alice, "entropy")
+	h.ok(p.bob, `{"set_viewing_key":{"key":"bob key"}}`)
+	h.qok(balanceQuery(p.alice, key))
+	h.qok(historyQuery(p.bob, "bob key", 0, 10))
+	h.qfails(balanceQuery(p.bob, key))
+	h.qfails(balanceQuery(p.carol, key))
 	return h.gas
 }
 
@@ -580,7 +592,19 @@ func TestGasReport(t *testing.T) {
 	from := h.exec(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`)
 	send := h.exec(p.alice, `{"send":{"contract":"`+h.self+`","amount":"1","msg":"e30="}}`)
 	bal := h.exec(p.alice, `{"balance":{}}`)
+	key := h.createKey(p.alice, "entropy")
+	create := h.gas[len(h.gas)-1]
+	h.qok(balanceQuery(p.alice, key))
+	qbal := h.gas[len(h.gas)-1]
+	h.qfails(balanceQuery(p.alice, key+"x"))
+	qwrong := h.gas[len(h.gas)-1]
+	h.qfails(balanceQuery(p.dave, key))
+	qnone := h.gas[len(h.gas)-1]
 	t.Logf("token_info query:           %9d gas", qgas)
+	t.Logf("create_viewing_key:         %9d gas", create)
+	t.Logf("balance query (right key):  %9d gas", qbal)
+	t.Logf("balance query (wrong key):  %9d gas (error)", qwrong)
+	t.Logf("balance query (no key):     %9d gas (error)", qnone)
 	t.Logf("balance:                    %9d gas", bal.gas)
 	t.Logf("transfer (1st, new payee):  %9d gas", transfer[0])
 	t.Logf("transfer (100th):           %9d gas", transfer[99])
@@ -595,4 +619,139 @@ func TestGasReport(t *testing.T) {
 	}
 	_, g := h.history(p.dave, 0, 10)
 	t.Logf("transfer_history, empty:    %9d gas", g)
+}
+
+// qok runs a query that must succeed and returns its answer, padding
+// trimmed; the answer must be padded.
+func (h *harness) qok(msg string) string {
+	h.t.Helper()
+	out, err := h.query(msg)
+	require.Empty(h.t, err, msg)
+	require.Zero(h.t, len(out)%padBlock, "answer of %d bytes is not padded", len(out))
+	return strings.TrimRight(out, " ")
+}
+
+// qfails runs a query that must fail and returns its error.
+func (h *harness) qfails(msg string) string {
+	h.t.Helper()
+	out, err := h.query(msg)
+	require.NotEmpty(h.t, err, "%s succeeded: %s", msg, out)
+	return err
+}
+
+// createKey runs create_viewing_key for who and returns the key.
+func (h *harness) createKey(who, entropy string) string {
+	h.t.Helper()
+	var d struct {
+		CreateViewingKey struct {
+			Key string `json:"key"`
+		} `json:"create_viewing_key"`
+	}
+	data := h.ok(who, `{"create_viewing_key":{"entropy":"`+entropy+`"}}`)
+	require.NoError(h.t, json.Unmarshal([]byte(data), &d), data)
+	require.True(h.t, strings.HasPrefix(d.CreateViewingKey.Key, "api_key_"), data)
+	return d.CreateViewingKey.Key
+}
+
+func balanceQuery(addr, key string) string {
+	return `{"balance":{"address":"` + addr + `","key":"` + key + `"}}`
+}
+
+func historyQuery(addr, key string, page, size int) string {
+	return fmt.Sprintf(`{"transfer_history":{"address":"%s","key":"%s","page":%d,"page_size":%d}}`, addr, key, page, size)
+}
+
+func allowanceQuery(owner, spender, key string) string {
+	return `{"allowance":{"owner":"` + owner + `","spender":"` + spender + `","key":"` + key + `"}}`
+}
+
+func TestViewingKeys(t *testing.T) {
+	h, p := setup(t)
+	h.height++
+	h.ok(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`)
+	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50","expiration":1000}}`)
+
+	// Alice sets her key; bob has the contract create his.
+	require.JSONEq(t, `{"set_viewing_key":{"status":"success"}}`, h.ok(p.alice, `{"set_viewing_key":{"key":"alice key"}}`))
+	bobKey := h.createKey(p.bob, "bob's dice")
+	require.Len(t, bobKey, len("api_key_")+44)
+
+	// Balances through the real query entry point.
+	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.qok(balanceQuery(p.alice, "alice key")))
+	require.JSONEq(t, `{"balance":{"amount":"600"}}`, h.qok(balanceQuery(p.bob, bobKey)))
+	// Any case of the address is the same account.
+	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.qok(balanceQuery(strings.ToUpper(p.alice), "alice key")))
+
+	// History: the same answer as the execute message.
+	for _, c := range []struct {
+		who, key   string
+		page, size int
+	}{{p.alice, "alice key", 0, 10}, {p.bob, bobKey, 0, 1}, {p.bob, bobKey, 1, 1}} {
+		q := h.qok(historyQuery(c.who, c.key, c.page, c.size))
+		e := h.ok(c.who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, c.page, c.size))
+		require.JSONEq(t, e, q)
+	}
+	a := decodeHistory(t, h.qok(historyQuery(p.bob, bobKey, 0, 10)))
+	require.EqualValues(t, 1, a.TransferHistory.Total)
+	require.Equal(t, p.alice, a.TransferHistory.Txs[0].From)
+	require.Len(t, decodeHistory(t, h.qok(`{"transfer_history":{"address":"`+p.alice+`","key":"alice key"}}`)).TransferHistory.Txs, 1)
+	require.Equal(t, "page_size: 0 is not between 1 and 100", h.qfails(historyQuery(p.alice, "alice key", 0, 0)))
+
+	// Allowance: with the owner's key or the spender's.
+	want := h.ok(p.alice, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.carol+`"}}`)
+	require.JSONEq(t, want, h.qok(allowanceQuery(p.alice, p.carol, "alice key")))
+	carolKey := h.createKey(p.carol, "")
+	require.JSONEq(t, want, h.qok(allowanceQuery(p.alice, p.carol, carolKey)))
+
+	// Wrong key, empty key, no key field, an account without a key: one
+	// error.
+	const wrong = "wrong viewing key"
+	for _, q := range []string{
+		balanceQuery(p.alice, "alice key!"),
+		balanceQuery(p.alice, ""),
+		`{"balance":{"address":"` + p.alice + `"}}`,
+		balanceQuery(p.dave, "alice key"), // dave has no key
+		balanceQuery(p.dave, ""),
+		historyQuery(p.alice, "wrong", 0, 10),
+		historyQuery(p.dave, "", 0, 10),
+		allowanceQuery(p.alice, p.carol, "wrong"),
+		allowanceQuery(p.alice, p.dave, ""),
+	} {
+		require.Equal(t, wrong, h.qfails(q), q)
+	}
+
+	// A key of account A does not read account B.
+	require.Equal(t, wrong, h.qfails(balanceQuery(p.bob, "alice key")))
+	require.Equal(t, wrong, h.qfails(balanceQuery(p.alice, bobKey)))
+	require.Equal(t, wrong, h.qfails(historyQuery(p.bob, "alice key", 0, 10)))
+	require.Equal(t, wrong, h.qfails(historyQuery(p.alice, bobKey, 0, 10)))
+	// Not even an allowance between two others: bob's key reads neither
+	// alice's allowance to carol nor carol's to alice.
+	require.Equal(t, wrong, h.qfails(allowanceQuery(p.alice, p.carol, bobKey)))
+	require.Equal(t, wrong, h.qfails(allowanceQuery(p.carol, p.alice, bobKey+"x")))
+
+	// A new key replaces the old one; two keys created in one block differ.
+	aliceKey := h.createKey(p.alice, "more entropy")
+	aliceKey2 := h.createKey(p.alice, "more entropy")
+	require.NotEqual(t, aliceKey, aliceKey2)
+	require.Equal(t, wrong, h.qfails(balanceQuery(p.alice, "alice key")))
+	require.Equal(t, wrong, h.qfails(balanceQuery(p.alice, aliceKey)))
+	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.qok(balanceQuery(p.alice, aliceKey2)))
+
+	// The state holds no key, only hashes.
+	for k, v := range h.snapshot() {
+		for _, secret := range []string{"alice key", bobKey, carolKey, aliceKey, aliceKey2, strings.TrimPrefix(bobKey, "api_key_")} {
+			require.NotContains(t, k, secret)
+			require.NotContains(t, v, secret)
+		}
+	}
+
+	// Inside the VM, created keys are deterministic (the same on every
+	// validator): the same calls in the same blocks give the same key.
+	h2, _ := setup(t)
+	h2.height++
+	h2.ok(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`)
+	h2.ok(p.alice, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50","expiration":1000}}`)
+	h2.ok(p.alice, `{"set_viewing_key":{"key":"alice key"}}`)
+	require.Equal(t, bobKey, h2.createKey(p.bob, "bob's dice"))
 }
