@@ -111,6 +111,9 @@ func hostSecp256k1Verify(hash, sig, pubkey uint32) uint32
 //go:wasmimport env secp256k1_recover_pubkey
 func hostSecp256k1RecoverPubkey(hash, sig, param uint32) uint64
 
+//go:wasmimport env secp256r1_verify
+func hostSecp256r1Verify(hash, sig, pubkey uint32) uint32
+
 //go:wasmimport env ed25519_verify
 func hostEd25519Verify(msg, sig, pubkey uint32) uint32
 
@@ -282,6 +285,18 @@ func (hostAPI) Secp256k1RecoverPubkey(hash, signature []byte, recoveryParam uint
 		return nil, cryptoError(code)
 	}
 	return consume(uint32(res)), nil
+}
+
+func (hostAPI) Secp256r1Verify(hash, signature, pubkey []byte) (bool, error) {
+	rh, rs, rp := view(hash), view(signature), view(pubkey)
+	code := hostSecp256r1Verify(rh.ptr(), rs.ptr(), rp.ptr())
+	runtime.KeepAlive(hash)
+	runtime.KeepAlive(signature)
+	runtime.KeepAlive(pubkey)
+	runtime.KeepAlive(rh)
+	runtime.KeepAlive(rs)
+	runtime.KeepAlive(rp)
+	return cryptoResult(code)
 }
 
 func (hostAPI) Ed25519Verify(message, signature, pubkey []byte) (bool, error) {

@@ -58,6 +58,11 @@ type API interface {
 	// Secp256k1RecoverPubkey returns the uncompressed public key (65 bytes)
 	// that made signature of hash, recoveryParam being 0 or 1.
 	Secp256k1RecoverPubkey(hash, signature []byte, recoveryParam uint8) ([]byte, error)
+	// Secp256r1Verify checks an ECDSA P-256 signature (64 bytes r‖s, low-S:
+	// a high-S signature is not valid) of a 32-byte SHA-256 hash by a
+	// 33-byte compressed SEC1 public key. It is a Hermetic extension (the
+	// host import env.secp256r1_verify), not in cosmwasm-std.
+	Secp256r1Verify(hash, signature, pubkey []byte) (bool, error)
 	// Ed25519Verify checks an Ed25519 signature of message by pubkey.
 	Ed25519Verify(message, signature, pubkey []byte) (bool, error)
 	// Ed25519BatchVerify checks many signatures at once: one message may

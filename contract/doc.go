@@ -84,6 +84,25 @@
 // crypto/rand is predictable to validators, so the key's secrecy rests on
 // the seed, kept in the confidential state, and the caller's entropy.
 //
+// # Query permits
+//
+// Permit, VerifyPermit, RevokePermit and RevokeAllBefore implement signed
+// query permits in the spirit of SNIP-24: an account signs, off-chain and
+// with its own ed25519 or P-256 key, the chain, the contracts ("*" for any)
+// and the permissions a permit grants and the span of time it is valid in;
+// VerifyPermit checks all of these against the block and returns the
+// signer's account address, so a query can read that account's data with no
+// key stored in the contract. Each reason for refusing a permit has its own
+// error (ErrPermitChain, ErrPermitContract, ErrPermitPermission,
+// ErrPermitNotYetValid, ErrPermitExpired, ErrPermitRevoked,
+// ErrPermitSignature, ErrPermitKeyType). The signed bytes are
+// "hermetic/permit/v1\x00" followed by encoding/json's encoding of the
+// params (PermitSignBytes documents its exact form); P-256 permits are
+// checked with the host's secp256r1_verify, a Hermetic extension to the
+// cosmwasm-std imports. A signer revokes a permit by name, or every permit
+// created before a time, with execute messages the contract handles with
+// RevokePermit and RevokeAllBefore.
+//
 // # Hiding lengths
 //
 // Responses of confidential contracts leak their length. Pad appends spaces to

@@ -4,10 +4,13 @@ package contract
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
 	"iter"
+	"math/big"
 	"slices"
 	"strings"
 )
@@ -88,7 +91,7 @@ func checkKey(key []byte) {
 
 // MockAPI is an API for host tests. Addresses are opaque: any non-empty
 // string without upper-case letters or spaces is valid, and its canonical
-// form is its bytes. Ed25519 is verified for real; secp256k1 answers with
+// form is its bytes. Ed25519 and P-256 (secp256r1) are verified for real; secp256k1 answers with
 // the Secp256k1 function if set, else an error.
 type MockAPI struct {
 	Secp256k1 func(hash, signature, pubkey []byte) (bool, error)
@@ -131,6 +134,43 @@ func (a *MockAPI) Secp256k1Verify(hash, signature, pubkey []byte) (bool, error) 
 // Secp256k1RecoverPubkey implements API; MockAPI cannot recover keys.
 func (a *MockAPI) Secp256k1RecoverPubkey(hash, signature []byte, recoveryParam uint8) ([]byte, error) {
 	return nil, fmt.Errorf("%w: MockAPI cannot recover keys", ErrCrypto)
+}
+
+// p256HalfOrder is n/2 for P-256: a signature's S above it is high-S.
+var p256HalfOrder = new(big.Int).Rsh(elliptic.P256().Params().N, 1)
+
+// Secp256r1Verify implements API, verifying for real as the host does
+// (compressed keys only, high-S refused).
+func (a *MockAPI) Secp256r1Verify(hash, signature, pubkey []byte) (bool, error) {
+	switch {
+	case len(hash) != 32:
+		return false, cryptoError(3)
+	case len(signature) != 64:
+		return false, cryptoError(4)
+	case len(pubkey) != 33 || (pubkey[0] != 2 && pubkey[0] != 3):
+		return false, cryptoError(5)
+	}
+	x, y := elliptic.UnmarshalCompressed(elliptic.P256(), pubkey)
+	if x == nil {
+		return false, cryptoError(5)
+	}
+	unc := make([]byte, 65)
+	unc[0] = 4
+	x.FillBytes(unc[1:33])
+	y.FillBytes(unc[33:])
+	pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), unc)
+	if err != nil {
+		return false, cryptoError(5)
+	}
+	n := elliptic.P256().Params().N
+	r, s := new(big.Int).SetBytes(signature[:32]), new(big.Int).SetBytes(signature[32:])
+	if r.Sign() == 0 || s.Sign() == 0 || r.Cmp(n) >= 0 || s.Cmp(n) >= 0 {
+		return false, cryptoError(4)
+	}
+	if s.Cmp(p256HalfOrder) > 0 {
+		return false, nil
+	}
+	return ecdsa.Verify(pk, hash, r, s), nil
 }
 
 // Ed25519Verify implements API.

@@ -2,13 +2,16 @@ package vm
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
-	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
+	secpecdsa "github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
@@ -52,7 +55,8 @@ var (
 type signature struct{ params, results []api.ValueType }
 
 // hostSignatures are the "env" imports of cosmwasm-std 1.x (plus
-// db_next_key/db_next_value, which 1.5 added for iterators).
+// db_next_key/db_next_value, which 1.5 added for iterators), and
+// secp256r1_verify, a Hermetic extension cosmwasm-std does not have.
 var hostSignatures = map[string]signature{
 	"db_read":                  {[]api.ValueType{i32}, []api.ValueType{i32}},
 	"db_write":                 {[]api.ValueType{i32, i32}, nil},
@@ -66,6 +70,7 @@ var hostSignatures = map[string]signature{
 	"addr_humanize":            {[]api.ValueType{i32, i32}, []api.ValueType{i32}},
 	"secp256k1_verify":         {[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
 	"secp256k1_recover_pubkey": {[]api.ValueType{i32, i32, i32}, []api.ValueType{i64}},
+	"secp256r1_verify":         {[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
 	"ed25519_verify":           {[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
 	"ed25519_batch_verify":     {[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
 	"debug":                    {[]api.ValueType{i32}, nil},
@@ -166,6 +171,7 @@ func (v *VM) instantiateHost(ctx context.Context) error {
 		"addr_humanize":            addrHumanize,
 		"secp256k1_verify":         secp256k1Verify,
 		"secp256k1_recover_pubkey": secp256k1Recover,
+		"secp256r1_verify":         secp256r1Verify,
 		"ed25519_verify":           ed25519Verify,
 		"ed25519_batch_verify":     ed25519BatchVerify,
 		"debug":                    debugMsg,
@@ -404,7 +410,63 @@ func verifySecp256k1(hash, sig, pub []byte) uint32 {
 	if s.IsOverHalfOrder() { // accept high-S as cosmwasm-crypto does, by normalising
 		s.Negate()
 	}
-	if ecdsa.NewSignature(&r, &s).Verify(hash, pk) {
+	if secpecdsa.NewSignature(&r, &s).Verify(hash, pk) {
+		return verified
+	}
+	return notVerified
+}
+
+// secp256r1Verify is a Hermetic extension (not in cosmwasm-std): it checks
+// an ECDSA P-256 signature (64 bytes r‖s, low-S) of a 32-byte SHA-256 hash
+// by a 33-byte compressed SEC1 public key, answering like secp256k1_verify.
+func secp256r1Verify(ctx context.Context, mod api.Module, stack []uint64) {
+	charge(mod, GasSecp256k1)
+	hash := read(mod, uint32(stack[0]), 32)
+	sig := read(mod, uint32(stack[1]), 64)
+	pub := read(mod, uint32(stack[2]), 65) // so an uncompressed key is a format error, not a trap
+	stack[0] = uint64(verifySecp256r1(hash, sig, pub))
+}
+
+var (
+	p256Order     = elliptic.P256().Params().N
+	p256HalfOrder = new(big.Int).Rsh(p256Order, 1)
+)
+
+// verifySecp256r1 verifies as keys.PubKey.Verify does for P-256 keys, but
+// over a hash the caller computed. Unlike secp256k1_verify it rejects
+// high-S signatures (notVerified): Hermetic's P-256 signatures are low-S,
+// so each signature has exactly one valid encoding.
+func verifySecp256r1(hash, sig, pub []byte) uint32 {
+	if len(hash) != 32 {
+		return errHashFormat
+	}
+	if len(sig) != 64 {
+		return errSignatureFormat
+	}
+	if len(pub) != 33 || (pub[0] != 2 && pub[0] != 3) {
+		return errPubKeyFormat
+	}
+	x, y := elliptic.UnmarshalCompressed(elliptic.P256(), pub)
+	if x == nil {
+		return errPubKeyFormat
+	}
+	r := new(big.Int).SetBytes(sig[:32])
+	s := new(big.Int).SetBytes(sig[32:])
+	if r.Sign() == 0 || s.Sign() == 0 || r.Cmp(p256Order) >= 0 || s.Cmp(p256Order) >= 0 {
+		return errSignatureFormat
+	}
+	if s.Cmp(p256HalfOrder) > 0 {
+		return notVerified
+	}
+	unc := make([]byte, 65)
+	unc[0] = 4
+	x.FillBytes(unc[1:33])
+	y.FillBytes(unc[33:])
+	pk, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), unc)
+	if err != nil {
+		return errPubKeyFormat
+	}
+	if ecdsa.Verify(pk, hash, r, s) {
 		return verified
 	}
 	return notVerified
@@ -428,7 +490,7 @@ func secp256k1Recover(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	compact := append([]byte{byte(27 + param)}, sig...)
-	pk, _, err := ecdsa.RecoverCompact(compact, hash)
+	pk, _, err := secpecdsa.RecoverCompact(compact, hash)
 	if err != nil {
 		fail(errSignatureFormat)
 		return

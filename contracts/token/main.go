@@ -8,7 +8,7 @@
 // and the result are encrypted for the sender, and the contract sees
 // plaintext. Balances, allowances and transfer histories are therefore
 // confidential, and what reveals them must be authenticated. An account's
-// data is read in two ways:
+// data is read in three ways:
 //
 //   - with an EXECUTE message (balance, transfer_history, allowance) that
 //     answers for the transaction's sender only; the chain encrypts its
@@ -22,11 +22,15 @@
 //     prng_seed (kept, hashed, in the confidential state), the block, the
 //     sender, the caller's entropy and a counter (see
 //     contract.CreateViewingKey): choose a secret prng_seed, and give
-//     entropy of your own.
+//     entropy of your own;
+//   - with a QUERY authenticated by a permit (SNIP-24's spirit, see
+//     contract.VerifyPermit): the account signs off-chain, with its ed25519
+//     or P-256 key, a permit naming the chain, this contract (or "*"), the
+//     permissions it grants ("balance", "history", "allowance") and its
+//     validity span; the query reads the signer's data. No key is stored;
+//     revoke_permit and revoke_all_permits revoke permits.
 //
-// Query permits (SNIP-24, signed queries with no key stored) are not
-// implemented yet. token_info is a public query; it does not reveal the total
-// supply.
+// token_info is a public query; it does not reveal the total supply.
 //
 // Every execute response carries one attribute, action=<message name>, and
 // no others (attributes are not where amounts or parties should appear), and
@@ -83,6 +87,15 @@
 //	  {"set_viewing_key": {"key"}}
 //	      → {"set_viewing_key": {"status": "success"}}: the sender's key is
 //	        now key (non-empty), replacing any it had.
+//	  {"revoke_permit": {"permit_name"}}
+//	      → {"revoke_permit": {"status": "success"}}: the sender's permits
+//	        of that name are refused from now on.
+//	  {"revoke_all_permits": {"before"?}}
+//	      → {"revoke_all_permits": {"status": "success"}}: the sender's
+//	        permits created before the time "before" (Unix seconds; default
+//	        the block time's second + 1, so every permit created so far) are
+//	        refused from now on. An earlier time than a previous call's
+//	        changes nothing.
 //
 //	query
 //	  {"token_info": {}} → {"token_info": {"name", "symbol", "decimals",
@@ -94,6 +107,18 @@
 //	      → as the execute message; key is the owner's or the spender's.
 //	  key is the viewing key of address (of owner or spender); otherwise the
 //	  error is "wrong viewing key", whether the key is wrong or there is none.
+//	  {"with_permit": {"permit": {"params": {"chain_id", "permit_name",
+//	                    "allowed_contracts", "permissions", "created",
+//	                    "expires"},
+//	                  "signature": {"pub_key": {"type", "value"},
+//	                                "signature"}},
+//	                  "query": Q}}
+//	      Q is {"balance": {}} (permission "balance"),
+//	      {"transfer_history": {"page"?, "page_size"?}} ("history") or
+//	      {"allowance": {"owner", "spender"}} ("allowance", the signer being
+//	      the owner or the spender); the answer is that of the viewing-key
+//	      query, for the permit's signer. A refused permit answers with the
+//	      permit's error ("permit: expired", "permit: revoked", …).
 //
 // Errors are plain messages: "insufficient funds" (never the balance),
 // "insufficient allowance", "allowance expired at height N", "<field>:
@@ -348,7 +373,49 @@ func init() {
 		"allowance":          executeAllowance,
 		"create_viewing_key": executeCreateViewingKey,
 		"set_viewing_key":    executeSetViewingKey,
+		"revoke_permit":      executeRevokePermit,
+		"revoke_all_permits": executeRevokeAllPermits,
 	}
+}
+
+func executeRevokePermit(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		PermitName string `json:"permit_name"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	if m.PermitName == "" {
+		return nil, errors.New("permit_name: empty permit name")
+	}
+	if err := contract.RevokePermit(deps, sender, m.PermitName); err != nil {
+		return nil, err
+	}
+	return success(name)
+}
+
+func executeRevokeAllPermits(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m struct {
+		Before *uint64 `json:"before"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	var before uint64
+	if m.Before != nil {
+		before = *m.Before
+	} else {
+		// every permit created up to and including the block's second
+		t, err := env.Block.Timestamp()
+		if err != nil {
+			return nil, err
+		}
+		before = uint64(t.Unix()) + 1
+	}
+	if err := contract.RevokeAllBefore(deps, sender, before); err != nil {
+		return nil, err
+	}
+	return success(name)
 }
 
 func executeCreateViewingKey(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
@@ -750,8 +817,101 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 			return nil, contract.ErrViewingKey
 		}
 		return answer(readAllowance(deps, env, name, owner, spender))
+	case "with_permit":
+		return queryWithPermit(deps, env, name, body)
 	}
 	return nil, fmt.Errorf("unknown query %q", name)
+}
+
+// Permissions a permit grants for the queries of with_permit.
+const (
+	permissionBalance   = "balance"
+	permissionHistory   = "history"
+	permissionAllowance = "allowance"
+)
+
+// queryWithPermit answers {"with_permit":{"permit","query"}}: the query
+// (balance, transfer_history or allowance, without address or key) for the
+// permit's signer.
+func queryWithPermit(deps contract.Deps, env contract.Env, name string, body []byte) ([]byte, error) {
+	var m struct {
+		Permit contract.Permit `json:"permit"`
+		Query  json.RawMessage `json:"query"`
+	}
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	qname, qbody, err := contract.Variant(m.Query)
+	if err != nil {
+		return nil, fmt.Errorf("invalid with_permit query: %w", err)
+	}
+	var permission string
+	switch qname {
+	case "balance":
+		permission = permissionBalance
+	case "transfer_history":
+		permission = permissionHistory
+	case "allowance":
+		permission = permissionAllowance
+	default:
+		return nil, fmt.Errorf("unknown with_permit query %q", qname)
+	}
+	// Decode before verifying, so a malformed query costs no signature check.
+	var q struct {
+		Page     uint32  `json:"page"`
+		PageSize *uint32 `json:"page_size"`
+		Owner    string  `json:"owner"`
+		Spender  string  `json:"spender"`
+	}
+	switch qname {
+	case "balance":
+		var b struct{}
+		err = decode(qname, qbody, &b)
+	case "transfer_history":
+		var h struct {
+			Page     uint32  `json:"page"`
+			PageSize *uint32 `json:"page_size"`
+		}
+		err = decode(qname, qbody, &h)
+		q.Page, q.PageSize = h.Page, h.PageSize
+	case "allowance":
+		var a struct {
+			Owner   string `json:"owner"`
+			Spender string `json:"spender"`
+		}
+		err = decode(qname, qbody, &a)
+		q.Owner, q.Spender = a.Owner, a.Spender
+	}
+	if err != nil {
+		return nil, err
+	}
+	signer, err := contract.VerifyPermit(deps, env, env.Contract.Address, m.Permit, permission)
+	if err != nil {
+		return nil, err
+	}
+	who, err := address(deps, "signer", signer)
+	if err != nil {
+		return nil, err
+	}
+	switch qname {
+	case "balance":
+		return answer(readBalance(deps, qname, who))
+	case "transfer_history":
+		return answer(readHistory(deps, qname, who, q.Page, q.PageSize))
+	default: // allowance
+		owner, err := address(deps, "owner", q.Owner)
+		if err != nil {
+			return nil, err
+		}
+		spender, err := address(deps, "spender", q.Spender)
+		if err != nil {
+			return nil, err
+		}
+		if who != owner && who != spender {
+			return nil, errUnauthorized
+		}
+		return answer(readAllowance(deps, env, qname, owner, spender))
+	}
 }
 
 // answer is the padded JSON of an account query's answer v (or err).
