@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,4 +159,48 @@ func TestGoCounterContract(t *testing.T) {
 	require.ErrorContains(t, err, "unauthorized")
 	run("tx", "compute", "execute", contract, `{"reset":{"count":1}}`, "--from", "alice")
 	require.Contains(t, hermeticd(t, "query", "compute", "query", contract, `{"get_count":{}}`, "--node", api), `{"count":1}`)
+}
+
+// TestTokenPermitThroughTheCLI: a token balance read with a permit signed
+// offline by `hermeticd permit sign` (a P-256 key here, as a device holds),
+// and refused for a contract the permit does not name.
+func TestTokenPermitThroughTheCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end contract test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	wasm := filepath.Join(t.TempDir(), "token.wasm")
+	hermeticd(t, "contract", "build", filepath.Join("..", "contracts", "token"), "-O", wasm)
+
+	home := filepath.Join(t.TempDir(), "devnet")
+	ip := loopbackBase(t, 1).String()
+	api := "http://" + net.JoinHostPort(ip, "1317")
+	startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
+		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"), "--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
+		"--api-address", net.JoinHostPort(ip, "1317"))
+	_, err := waitHeight(ctx, client.New(api), 1)
+	require.NoError(t, err)
+	dev := []string{"--home", home, "--keyring-backend", "test", "--node", api}
+	run := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, dev...)...) }
+
+	dave := strings.TrimSpace(run("keys", "show", "dave", "-a")) // P-256
+	require.Contains(t, run("tx", "compute", "store", wasm, "--from", "alice"), "code id:  1")
+	init := fmt.Sprintf(`{"name":"Plant Token","symbol":"PLNT","decimals":6,"initial_balances":[{"address":%q,"amount":"4200"}]}`, dave)
+	m := regexp.MustCompile(`contract: (herm1\S+)`).FindStringSubmatch(run("tx", "compute", "instantiate", "1", init, "--label", "token", "--from", "alice"))
+	require.NotNil(t, m)
+	token := m[1]
+
+	permit := filepath.Join(t.TempDir(), "permit.json")
+	run("permit", "sign", "--from", "dave", "--name", "auditor", "--contracts", token, "--permissions", "balance", "--expires", "1h", "-O", permit)
+	out := hermeticd(t, "query", "compute", "query", token, `{"balance":{}}`, "--permit", permit, "--node", api)
+	require.Contains(t, out, `"amount":"4200"`)
+
+	// The same permit does not authorise another scope or contract.
+	_, err = hermeticdErr("query", "compute", "query", token, `{"transfer_history":{}}`, "--permit", permit, "--node", api)
+	require.ErrorContains(t, err, "permission")
+	other := filepath.Join(t.TempDir(), "other.json")
+	run("permit", "sign", "--from", "dave", "--name", "other", "--contracts", keys.ContractAddress{7}.String(), "--permissions", "balance", "-O", other)
+	_, err = hermeticdErr("query", "compute", "query", token, `{"balance":{}}`, "--permit", other, "--node", api)
+	require.ErrorContains(t, err, "contract")
 }

@@ -207,7 +207,10 @@ func migrateCmd(g *globals) *cobra.Command {
 
 func queryComputeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "compute", Short: "Read contracts: code, contract, query"}
-	var plaintext bool
+	var (
+		plaintext bool
+		permit    string
+	)
 	q := &cobra.Command{
 		Use:   "query CONTRACT MSG",
 		Short: "Ask a contract (encrypted unless --plaintext); its answer is decrypted and shown",
@@ -217,7 +220,13 @@ func queryComputeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, err := g.client().Query(cmd.Context(), addr, []byte(args[1]), plaintext)
+			msg := []byte(args[1])
+			if permit != "" {
+				if msg, err = withPermit(permit, msg); err != nil {
+					return err
+				}
+			}
+			out, err := g.client().Query(cmd.Context(), addr, msg, plaintext)
 			if err != nil {
 				return err
 			}
@@ -226,6 +235,7 @@ func queryComputeCmd(g *globals) *cobra.Command {
 		},
 	}
 	q.Flags().BoolVar(&plaintext, "plaintext", false, "send the query unencrypted")
+	q.Flags().StringVar(&permit, "permit", "", "authorise the query with this permit (from `permit sign`): sends {\"with_permit\":{\"permit\":...,\"query\":MSG}}")
 	code := &cobra.Command{
 		Use:   "code CODE_ID",
 		Short: "Show stored code: hash, size, capabilities, entry points",

@@ -48,7 +48,7 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the home's config)")
 	root.AddCommand(
 		devnetCmd(g), initCmd(g), startCmd(g), testnetCmd(g),
-		joinCmd(g), enclaveCmd(g), contractCmd(g),
+		joinCmd(g), enclaveCmd(g), contractCmd(g), permitCmd(g),
 		keysCmd(g), txCmd(g), queryCmd(g), benchCmd(g),
 	)
 	return root
