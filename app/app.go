@@ -83,9 +83,8 @@ type App struct {
 	enclaveCfg EnclaveGenesis // network keys and attestation policy
 	compute    *compute.Keeper
 
-	inCheck   bool               // CheckTx is running
-	checkPos  cryptobox.WritePos // contract-state writes of CheckTx (not consensus)
-	lastNanos atomic.Int64       // time of the last finalized block, for queries
+	inCheck   bool         // CheckTx is running
+	lastNanos atomic.Int64 // time of the last finalized block, for queries
 
 	chainID string
 	params  Params

@@ -11,7 +11,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/hermetic-chain/hermetic/compute"
-	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
@@ -68,14 +67,9 @@ func (a *App) Transfer(s state.Store, from, to []byte, amount uint64) error {
 
 func rawBalanceKey(addr []byte) []byte { return append([]byte{prefixBalance}, addr...) }
 
-// computeBlock is the block a contract call sees.
-func (a *App) computeBlock(check bool) compute.Block {
-	if check {
-		// CheckTx runs against the next block, whose time it cannot know:
-		// it uses the last block's.
-		a.checkPos = cryptobox.WritePos{Height: uint64(a.committed.Load() + 1)}
-		return compute.Block{Height: a.committed.Load() + 1, Time: a.block.time, ChainID: a.chainID, Pos: &a.checkPos}
-	}
+// computeBlock is the block a contract call sees. Contracts run only in
+// FinalizeBlock (CheckTx does not run them).
+func (a *App) computeBlock() compute.Block {
 	a.block.pos.TxIndex = uint64(a.block.txIndex)
 	return compute.Block{Height: a.block.height, Time: a.block.time, ChainID: a.chainID, TxIndex: a.block.txIndex, Pos: &a.block.pos}
 }
@@ -151,100 +145,93 @@ func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreC
 }
 
 func contractEvents(addr keys.ContractAddress, res compute.Result) []abci.Event {
-	attrs := []abci.EventAttribute{{Key: "contract_address", Value: addr.String(), Index: true}}
-	for _, at := range res.Attributes {
-		attrs = append(attrs, abci.EventAttribute{Key: at.Key, Value: at.Value})
-	}
-	evs := []abci.Event{{Type: "wasm", Attributes: attrs}}
-	for _, e := range res.Events {
-		ev := abci.Event{Type: "wasm-" + e.Type, Attributes: []abci.EventAttribute{{Key: "contract_address", Value: addr.String(), Index: true}}}
-		for _, at := range e.Attributes {
+	event := func(typ string, attrs []vm.Attribute) abci.Event {
+		ev := abci.Event{Type: typ, Attributes: []abci.EventAttribute{{Key: "contract_address", Value: addr.String(), Index: true}}}
+		for _, at := range attrs {
 			ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value})
 		}
-		evs = append(evs, ev)
+		return ev
+	}
+	evs := []abci.Event{event("wasm", res.Attributes)}
+	for _, e := range res.Events {
+		evs = append(evs, event("wasm-"+e.Type, e.Attributes))
 	}
 	return evs
 }
 
-func handleInstantiate(a *App, s state.Store, signer keys.Address, m *tx.MsgInstantiate) (msgResult, error) {
-	if err := authorize(signer, m.Sender); err != nil {
-		return msgResult{}, err
+// contractCall is what the handlers that run a contract share: the message
+// is the signer's, funds are in uherm, the call costs GasContractCall, and
+// CheckTx only checks that the code or contract exists (exists) and runs
+// nothing. Otherwise run gets what is left of the transaction's gas in VM
+// gas, and what the VM used is charged. ran is false in CheckTx.
+func (a *App) contractCall(s state.Store, signer, sender keys.Address, funds tx.Coin, what string,
+	exists func(state.Store) error,
+	run func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error),
+) (res compute.Result, ran bool, err error) {
+	if err := authorize(signer, sender); err != nil {
+		return res, false, err
 	}
-	if m.Funds.Amount > 0 {
-		if err := checkDenom(m.Funds); err != nil {
-			return msgResult{}, err
+	if funds.Amount > 0 {
+		if err := checkDenom(funds); err != nil {
+			return res, false, err
 		}
 	}
 	k, err := a.keeperFor()
 	if err != nil {
-		return msgResult{}, err
+		return res, false, err
 	}
 	st, meter := computeStore(s)
-	if err := meter.Consume(GasContractCall, "instantiate"); err != nil {
-		return msgResult{}, err
+	if err := meter.Consume(GasContractCall, what); err != nil {
+		return res, false, err
 	}
 	if a.inCheck {
-		_, err := compute.Code(st, m.CodeID)
+		return res, false, exists(st)
+	}
+	res, err = run(k, st, a.computeBlock(), remaining(meter))
+	return res, true, charge(meter, res.GasUsed, err)
+}
+
+func handleInstantiate(a *App, s state.Store, signer keys.Address, m *tx.MsgInstantiate) (msgResult, error) {
+	var addr keys.ContractAddress
+	res, ran, err := a.contractCall(s, signer, m.Sender, m.Funds, "instantiate",
+		func(st state.Store) error { _, err := compute.Code(st, m.CodeID); return err },
+		func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error) {
+			var res compute.Result
+			var err error
+			addr, res, err = k.Instantiate(context.Background(), st, b, m, gas)
+			return res, err
+		})
+	if err != nil || !ran {
 		return msgResult{}, err
 	}
-	addr, res, err := k.Instantiate(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
-	if err := charge(meter, res.GasUsed, err); err != nil {
-		return msgResult{}, err
-	}
-	evs := contractEvents(addr, res)
-	evs = append(evs, abci.Event{Type: "instantiate", Attributes: []abci.EventAttribute{
+	evs := append(contractEvents(addr, res), abci.Event{Type: "instantiate", Attributes: []abci.EventAttribute{
 		{Key: "contract_address", Value: addr.String(), Index: true},
 		{Key: "code_id", Value: strconv.FormatUint(m.CodeID, 10), Index: true},
 	}})
 	return msgResult{events: evs, data: append([]byte(addr.String()+"\n"), res.Data...)}, nil
 }
 
+func contractExists(addr keys.ContractAddress) func(state.Store) error {
+	return func(st state.Store) error { _, err := compute.Contract(st, addr); return err }
+}
+
 func handleExecute(a *App, s state.Store, signer keys.Address, m *tx.MsgExecute) (msgResult, error) {
-	if err := authorize(signer, m.Sender); err != nil {
-		return msgResult{}, err
-	}
-	if m.Funds.Amount > 0 {
-		if err := checkDenom(m.Funds); err != nil {
-			return msgResult{}, err
-		}
-	}
-	k, err := a.keeperFor()
-	if err != nil {
-		return msgResult{}, err
-	}
-	st, meter := computeStore(s)
-	if err := meter.Consume(GasContractCall, "execute"); err != nil {
-		return msgResult{}, err
-	}
-	if a.inCheck {
-		_, err := compute.Contract(st, m.Contract)
-		return msgResult{}, err
-	}
-	res, err := k.Execute(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
-	if err := charge(meter, res.GasUsed, err); err != nil {
+	res, ran, err := a.contractCall(s, signer, m.Sender, m.Funds, "execute", contractExists(m.Contract),
+		func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error) {
+			return k.Execute(context.Background(), st, b, m, gas)
+		})
+	if err != nil || !ran {
 		return msgResult{}, err
 	}
 	return msgResult{events: contractEvents(m.Contract, res), data: res.Data}, nil
 }
 
 func handleMigrate(a *App, s state.Store, signer keys.Address, m *tx.MsgMigrate) (msgResult, error) {
-	if err := authorize(signer, m.Sender); err != nil {
-		return msgResult{}, err
-	}
-	k, err := a.keeperFor()
-	if err != nil {
-		return msgResult{}, err
-	}
-	st, meter := computeStore(s)
-	if err := meter.Consume(GasContractCall, "migrate"); err != nil {
-		return msgResult{}, err
-	}
-	if a.inCheck {
-		_, err := compute.Contract(st, m.Contract)
-		return msgResult{}, err
-	}
-	res, err := k.Migrate(context.Background(), st, a.computeBlock(a.inCheck), m, remaining(meter))
-	if err := charge(meter, res.GasUsed, err); err != nil {
+	res, ran, err := a.contractCall(s, signer, m.Sender, tx.Coin{}, "migrate", contractExists(m.Contract),
+		func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error) {
+			return k.Migrate(context.Background(), st, b, m, gas)
+		})
+	if err != nil || !ran {
 		return msgResult{}, err
 	}
 	return msgResult{events: contractEvents(m.Contract, res), data: res.Data}, nil
