@@ -23,27 +23,7 @@ import (
 // allocator that hands out regions, the required exports, and helpers.
 // $ok returns the region of a JSON {"ok":...} response whose data is the
 // region passed.
-const prelude = `
-  (memory (export "memory") 4)
-  (global $heap (mut i32) (i32.const 4096))
-  (func $allocate (export "allocate") (param $size i32) (result i32)
-    (local $r i32)
-    (local.set $r (global.get $heap))
-    (i32.store (local.get $r) (i32.add (local.get $r) (i32.const 12)))
-    (i32.store offset=4 (local.get $r) (local.get $size))
-    (i32.store offset=8 (local.get $r) (i32.const 0))
-    (global.set $heap (i32.add (i32.add (local.get $r) (i32.const 12)) (local.get $size)))
-    (local.get $r))
-  (func (export "deallocate") (param i32))
-  (func (export "interface_version_8"))
-  ;; $region makes a region over [ptr, ptr+len).
-  (func $region (param $ptr i32) (param $len i32) (result i32)
-    (local $r i32)
-    (local.set $r (call $allocate (i32.const 0)))
-    (i32.store (local.get $r) (local.get $ptr))
-    (i32.store offset=4 (local.get $r) (local.get $len))
-    (i32.store offset=8 (local.get $r) (local.get $len))
-    (local.get $r))
+const prelude = wat.ContractPrelude + `
   ;; the empty successful response
   (data (i32.const 1024) "{\"ok\":{\"messages\":[],\"attributes\":[],\"events\":[]}}")
   (func $okResponse (result i32) (call $region (i32.const 1024) (i32.const 50)))
