@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/hermetic-chain/hermetic/client"
 )
 
 // TestCLI drives a devnet through the hermeticd command line as a user would:
@@ -25,19 +22,10 @@ func TestCLI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	home := filepath.Join(t.TempDir(), "devnet")
-	ip := loopbackBase(t, 1).String()
-	api := net.JoinHostPort(ip, "1317")
-	startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
-		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"),
-		"--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
-		"--api-address", api)
-	_, err := waitHeight(ctx, client.New(api), 1)
-	require.NoError(t, err)
-
-	dev := []string{"--home", home, "--keyring-backend", "test", "--node", "http://" + api}
-	run := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, dev...)...) }
-	query := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, "--node", "http://"+api)...) }
+	d := startDevnet(ctx, t)
+	home, api := d.home, d.api
+	run := func(args ...string) string { t.Helper(); return d.run(t, args...) }
+	query := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, "--node", api)...) }
 
 	// Keys: an encrypted keyring of our own, with the passphrase from the
 	// environment.
@@ -71,7 +59,7 @@ func TestCLI(t *testing.T) {
 		Code   uint32 `json:"code"`
 	}
 	out = hermeticd(t, "-o", "json", "tx", "bank", "send", "plant-gw", strings.TrimSpace(run("keys", "show", "bob", "-a")), "1000uherm",
-		"--keyring-dir", kdir, "--node", "http://"+api, "--home", home)
+		"--keyring-dir", kdir, "--node", api, "--home", home)
 	require.NoError(t, json.Unmarshal([]byte(out), &res), out)
 	require.Zero(t, res.Code)
 	require.Contains(t, query("query", "tx", res.Hash), res.Hash)
@@ -111,7 +99,7 @@ func TestCLI(t *testing.T) {
 				args = append(args, "--home", home, "--keyring-backend", "test")
 			}
 			if !strings.Contains(strings.Join(args, " "), "--node") {
-				args = append(args, "--node", "http://"+api)
+				args = append(args, "--node", api)
 			}
 			_, err := hermeticdErr(args...)
 			require.Error(t, err)

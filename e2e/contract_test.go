@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hermetic-chain/hermetic/client"
 	"github.com/hermetic-chain/hermetic/internal/wat"
 	"github.com/hermetic-chain/hermetic/keys"
 )
@@ -51,21 +49,14 @@ func TestContractsThroughTheCLI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	home := filepath.Join(t.TempDir(), "devnet")
-	ip := loopbackBase(t, 1).String()
-	api := "http://" + net.JoinHostPort(ip, "1317")
-	startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
-		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"), "--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
-		"--api-address", net.JoinHostPort(ip, "1317"))
-	_, err := waitHeight(ctx, client.New(api), 1)
-	require.NoError(t, err)
+	d := startDevnet(ctx, t)
+	api, dev := d.api, d.flags()
+	run := func(args ...string) string { t.Helper(); return d.run(t, args...) }
 
 	bin, err := wat.Compile(echoWAT())
 	require.NoError(t, err)
 	file := filepath.Join(t.TempDir(), "echo.wasm")
 	require.NoError(t, os.WriteFile(file, bin, 0o600))
-	dev := []string{"--home", home, "--keyring-backend", "test", "--node", api}
-	run := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, dev...)...) }
 
 	out := run("tx", "compute", "store", file, "--from", "alice")
 	require.Contains(t, out, "code id:  1")
@@ -116,16 +107,9 @@ func TestGoCounterContract(t *testing.T) {
 	wasm := filepath.Join(t.TempDir(), "counter.wasm")
 	hermeticd(t, "contract", "build", filepath.Join("..", "contracts", "counter"), "-O", wasm)
 
-	home := filepath.Join(t.TempDir(), "devnet")
-	ip := loopbackBase(t, 1).String()
-	api := "http://" + net.JoinHostPort(ip, "1317")
-	startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
-		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"), "--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
-		"--api-address", net.JoinHostPort(ip, "1317"))
-	_, err := waitHeight(ctx, client.New(api), 1)
-	require.NoError(t, err)
-	dev := []string{"--home", home, "--keyring-backend", "test", "--node", api}
-	run := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, dev...)...) }
+	d := startDevnet(ctx, t)
+	api, dev := d.api, d.flags()
+	run := func(args ...string) string { t.Helper(); return d.run(t, args...) }
 
 	require.Contains(t, run("tx", "compute", "store", wasm, "--from", "alice"), "code id:  1")
 	out := run("tx", "compute", "instantiate", "1", `{"count":5}`, "--label", "counter", "--from", "alice")
@@ -136,7 +120,7 @@ func TestGoCounterContract(t *testing.T) {
 	run("tx", "compute", "execute", contract, `{"increment":{}}`, "--from", "carol")
 	require.Contains(t, hermeticd(t, "query", "compute", "query", contract, `{"get_count":{}}`, "--node", api), `{"count":7}`)
 
-	_, err = hermeticdErr(append([]string{"tx", "compute", "execute", contract, `{"reset":{"count":0}}`, "--from", "bob"}, dev...)...)
+	_, err := hermeticdErr(append([]string{"tx", "compute", "execute", contract, `{"reset":{"count":0}}`, "--from", "bob"}, dev...)...)
 	require.ErrorContains(t, err, "unauthorized")
 	run("tx", "compute", "execute", contract, `{"reset":{"count":1}}`, "--from", "alice")
 	require.Contains(t, hermeticd(t, "query", "compute", "query", contract, `{"get_count":{}}`, "--node", api), `{"count":1}`)
@@ -154,16 +138,9 @@ func TestTokenPermitThroughTheCLI(t *testing.T) {
 	wasm := filepath.Join(t.TempDir(), "token.wasm")
 	hermeticd(t, "contract", "build", filepath.Join("..", "contracts", "token"), "-O", wasm)
 
-	home := filepath.Join(t.TempDir(), "devnet")
-	ip := loopbackBase(t, 1).String()
-	api := "http://" + net.JoinHostPort(ip, "1317")
-	startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
-		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"), "--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
-		"--api-address", net.JoinHostPort(ip, "1317"))
-	_, err := waitHeight(ctx, client.New(api), 1)
-	require.NoError(t, err)
-	dev := []string{"--home", home, "--keyring-backend", "test", "--node", api}
-	run := func(args ...string) string { t.Helper(); return hermeticd(t, append(args, dev...)...) }
+	d := startDevnet(ctx, t)
+	api := d.api
+	run := func(args ...string) string { t.Helper(); return d.run(t, args...) }
 
 	dave := strings.TrimSpace(run("keys", "show", "dave", "-a")) // P-256
 	require.Contains(t, run("tx", "compute", "store", wasm, "--from", "alice"), "code id:  1")
@@ -178,7 +155,7 @@ func TestTokenPermitThroughTheCLI(t *testing.T) {
 	require.Contains(t, out, `"amount":"4200"`)
 
 	// The same permit does not authorise another scope or contract.
-	_, err = hermeticdErr("query", "compute", "query", token, `{"transfer_history":{}}`, "--permit", permit, "--node", api)
+	_, err := hermeticdErr("query", "compute", "query", token, `{"transfer_history":{}}`, "--permit", permit, "--node", api)
 	require.ErrorContains(t, err, "permission")
 	other := filepath.Join(t.TempDir(), "other.json")
 	run("permit", "sign", "--from", "dave", "--name", "other", "--contracts", keys.ContractAddress{7}.String(), "--permissions", "balance", "-O", other)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -26,16 +25,8 @@ func TestDevnetCrash(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	home := filepath.Join(t.TempDir(), "devnet")
-	ip := loopbackBase(t, 1).String()
-	args := []string{"devnet", "--home", home, "--log-level", "warn",
-		"--p2p-address", "tcp://" + net.JoinHostPort(ip, "26656"),
-		"--rpc-address", "tcp://" + net.JoinHostPort(ip, "26657"),
-		"--api-address", net.JoinHostPort(ip, "1317")}
-	dev := startProcess(t, "devnet", t.TempDir(), args...)
-	c := client.New("http://" + net.JoinHostPort(ip, "1317"))
-	_, err := waitHeight(ctx, c, 1)
-	require.NoError(t, err, dev.logTail())
+	d := startDevnet(ctx, t)
+	home, dev, c := d.home, d.proc, client.New(d.api)
 
 	kr, err := keyring.Open(filepath.Join(home, "keyring"), "test", nil)
 	require.NoError(t, err)

@@ -183,3 +183,37 @@ func apiURL(ip net.IP, k, port int) string {
 }
 
 var errTimeout = errors.New("timeout")
+
+// devnet is a running `hermeticd devnet` on a loopback address of its own.
+type devnet struct {
+	home string
+	api  string // http://host:port
+	proc *process
+}
+
+// startDevnet starts a devnet in a fresh home and waits for its first block.
+func startDevnet(ctx context.Context, t *testing.T) devnet {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "devnet")
+	ip := loopbackBase(t, 1).String()
+	apiAddr := net.JoinHostPort(ip, "1317")
+	p := startProcess(t, "devnet", t.TempDir(), "devnet", "--home", home, "--log-level", "warn",
+		"--p2p-address", "tcp://"+net.JoinHostPort(ip, "26656"),
+		"--rpc-address", "tcp://"+net.JoinHostPort(ip, "26657"),
+		"--api-address", apiAddr)
+	d := devnet{home: home, api: "http://" + apiAddr, proc: p}
+	_, err := waitHeight(ctx, client.New(d.api), 1)
+	require.NoError(t, err, p.logTail())
+	return d
+}
+
+// flags are what a CLI command needs to use the devnet's keys and node.
+func (d devnet) flags() []string {
+	return []string{"--home", d.home, "--keyring-backend", "test", "--node", d.api}
+}
+
+// run runs a CLI command against the devnet and returns its output.
+func (d devnet) run(t *testing.T, args ...string) string {
+	t.Helper()
+	return hermeticd(t, append(args, d.flags()...)...)
+}
