@@ -92,8 +92,8 @@ func handleSend(a *App, s state.Store, signer keys.Address, m *tx.MsgSend) ([]ab
 		return nil, err
 	}
 	return []abci.Event{{Type: "transfer", Attributes: []abci.EventAttribute{
-		{Key: "sender", Value: m.From.String(), Index: true},
-		{Key: "recipient", Value: m.To.String(), Index: true},
+		{Key: "sender", Value: m.From.String()},
+		{Key: "recipient", Value: m.To.String()},
 		{Key: "amount", Value: coinString(m.Amount)},
 	}}}, nil
 }
@@ -109,8 +109,8 @@ func handleBond(a *App, s state.Store, signer keys.Address, m *tx.MsgBond) ([]ab
 		return nil, err
 	}
 	return []abci.Event{{Type: "bond", Attributes: []abci.EventAttribute{
-		{Key: "delegator", Value: m.Delegator.String(), Index: true},
-		{Key: "validator", Value: m.Validator.String(), Index: true},
+		{Key: "delegator", Value: m.Delegator.String()},
+		{Key: "validator", Value: m.Validator.String()},
 		{Key: "amount", Value: coinString(m.Amount)},
 	}}}, nil
 }
@@ -126,8 +126,8 @@ func handleUnbond(a *App, s state.Store, signer keys.Address, m *tx.MsgUnbond) (
 		return nil, err
 	}
 	return []abci.Event{{Type: "unbond", Attributes: []abci.EventAttribute{
-		{Key: "delegator", Value: m.Delegator.String(), Index: true},
-		{Key: "validator", Value: m.Validator.String(), Index: true},
+		{Key: "delegator", Value: m.Delegator.String()},
+		{Key: "validator", Value: m.Validator.String()},
 		{Key: "amount", Value: coinString(m.Amount)},
 	}}}, nil
 }
