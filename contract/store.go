@@ -21,6 +21,7 @@ func NewItem[T any](key string) Item[T] {
 	if key == "" {
 		panic("contract: an Item needs a non-empty key")
 	}
+	WarmJSON(new(T))
 	return Item[T]{key: []byte(key)}
 }
 
@@ -92,6 +93,7 @@ func NewMap[K ~string | ~[]byte, V any](namespace string) Map[K, V] {
 	if namespace == "" {
 		panic("contract: a Map needs a non-empty namespace")
 	}
+	WarmJSON(new(V))
 	return Map[K, V]{prefix: namespacePrefix([]byte(namespace))}
 }
 

@@ -379,9 +379,7 @@ func init() {
 }
 
 func executeRevokePermit(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		PermitName string `json:"permit_name"`
-	}
+	var m revokePermitMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -395,9 +393,7 @@ func executeRevokePermit(deps contract.Deps, env contract.Env, sender, name stri
 }
 
 func executeRevokeAllPermits(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Before *uint64 `json:"before"`
-	}
+	var m revokeAllPermitsMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -419,9 +415,7 @@ func executeRevokeAllPermits(deps contract.Deps, env contract.Env, sender, name 
 }
 
 func executeCreateViewingKey(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Entropy string `json:"entropy"`
-	}
+	var m createViewingKeyMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -433,9 +427,7 @@ func executeCreateViewingKey(deps contract.Deps, env contract.Env, sender, name 
 }
 
 func executeSetViewingKey(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Key string `json:"key"`
-	}
+	var m setViewingKeyMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -449,11 +441,7 @@ func executeSetViewingKey(deps contract.Deps, env contract.Env, sender, name str
 }
 
 func executeTransfer(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Recipient string  `json:"recipient"`
-		Amount    string  `json:"amount"`
-		Memo      *string `json:"memo"`
-	}
+	var m transferMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -491,12 +479,7 @@ type ReceiveMsg struct {
 }
 
 func executeSend(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Contract string  `json:"contract"`
-		Amount   string  `json:"amount"`
-		Msg      []byte  `json:"msg"`
-		Memo     *string `json:"memo"`
-	}
+	var m sendBody
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -551,12 +534,7 @@ func send(deps contract.Deps, env contract.Env, name, sender, owner string, m se
 }
 
 func executeTransferFrom(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Owner     string  `json:"owner"`
-		Recipient string  `json:"recipient"`
-		Amount    string  `json:"amount"`
-		Memo      *string `json:"memo"`
-	}
+	var m transferFromMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -588,11 +566,7 @@ type AllowanceAnswer struct {
 }
 
 func executeChangeAllowance(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Spender    string  `json:"spender"`
-		Amount     string  `json:"amount"`
-		Expiration *uint64 `json:"expiration"`
-	}
+	var m changeAllowanceMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -633,10 +607,7 @@ func executeChangeAllowance(deps contract.Deps, env contract.Env, sender, name s
 }
 
 func executeAllowance(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Owner   string `json:"owner"`
-		Spender string `json:"spender"`
-	}
+	var m allowanceMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -696,10 +667,7 @@ func readBalance(deps contract.Deps, name, who string) (any, error) {
 }
 
 func executeTransferHistory(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
-	var m struct {
-		Page     uint32  `json:"page"`
-		PageSize *uint32 `json:"page_size"`
-	}
+	var m historyMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -728,11 +696,7 @@ func readHistory(deps contract.Deps, name, who string, page uint32, pageSize *ui
 	if err != nil {
 		return nil, err
 	}
-	type answer struct {
-		Txs   []Tx   `json:"txs"`
-		Total uint64 `json:"total"`
-	}
-	return map[string]answer{name: {Txs: txs, Total: acc.TxCount}}, nil
+	return map[string]historyAnswer{name: {Txs: txs, Total: acc.TxCount}}, nil
 }
 
 // TokenInfo is the answer of the token_info query.
@@ -760,10 +724,7 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 		}
 		return contract.JSON(map[string]TokenInfo{name: {Name: c.Name, Symbol: c.Symbol, Decimals: c.Decimals}})
 	case "balance":
-		var m struct {
-			Address string `json:"address"`
-			Key     string `json:"key"`
-		}
+		var m balanceQueryMsg
 		if err := decode(name, body, &m); err != nil {
 			return nil, err
 		}
@@ -776,12 +737,7 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 		}
 		return answer(readBalance(deps, name, who))
 	case "transfer_history":
-		var m struct {
-			Address  string  `json:"address"`
-			Key      string  `json:"key"`
-			Page     uint32  `json:"page"`
-			PageSize *uint32 `json:"page_size"`
-		}
+		var m historyQueryMsg
 		if err := decode(name, body, &m); err != nil {
 			return nil, err
 		}
@@ -794,11 +750,7 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 		}
 		return answer(readHistory(deps, name, who, m.Page, m.PageSize))
 	case "allowance":
-		var m struct {
-			Owner   string `json:"owner"`
-			Spender string `json:"spender"`
-			Key     string `json:"key"`
-		}
+		var m allowanceQueryMsg
 		if err := decode(name, body, &m); err != nil {
 			return nil, err
 		}
@@ -834,10 +786,7 @@ const (
 // (balance, transfer_history or allowance, without address or key) for the
 // permit's signer.
 func queryWithPermit(deps contract.Deps, env contract.Env, name string, body []byte) ([]byte, error) {
-	var m struct {
-		Permit contract.Permit `json:"permit"`
-		Query  json.RawMessage `json:"query"`
-	}
+	var m withPermitMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
@@ -857,28 +806,17 @@ func queryWithPermit(deps contract.Deps, env contract.Env, name string, body []b
 		return nil, fmt.Errorf("unknown with_permit query %q", qname)
 	}
 	// Decode before verifying, so a malformed query costs no signature check.
-	var q struct {
-		Page     uint32  `json:"page"`
-		PageSize *uint32 `json:"page_size"`
-		Owner    string  `json:"owner"`
-		Spender  string  `json:"spender"`
-	}
+	var q permitQueryMsg
 	switch qname {
 	case "balance":
 		var b struct{}
 		err = decode(qname, qbody, &b)
 	case "transfer_history":
-		var h struct {
-			Page     uint32  `json:"page"`
-			PageSize *uint32 `json:"page_size"`
-		}
+		var h historyMsg
 		err = decode(qname, qbody, &h)
 		q.Page, q.PageSize = h.Page, h.PageSize
 	case "allowance":
-		var a struct {
-			Owner   string `json:"owner"`
-			Spender string `json:"spender"`
-		}
+		var a allowanceMsg
 		err = decode(qname, qbody, &a)
 		q.Owner, q.Spender = a.Owner, a.Spender
 	}

@@ -371,19 +371,19 @@ func TestSend(t *testing.T) {
 		h.fails(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"1","msg":"`+inner+`"}}`))
 }
 
-// historyAnswer is the data of transfer_history.
-type historyAnswer struct {
+// historyReply is the data of transfer_history, as a client decodes it.
+type historyReply struct {
 	TransferHistory struct {
 		Txs   []Tx   `json:"txs"`
 		Total uint64 `json:"total"`
 	} `json:"transfer_history"`
 }
 
-func (h *harness) history(who string, page, size int) (historyAnswer, uint64) {
+func (h *harness) history(who string, page, size int) (historyReply, uint64) {
 	h.t.Helper()
 	r := h.exec(who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, page, size))
 	require.Empty(h.t, r.err)
-	var a historyAnswer
+	var a historyReply
 	require.NoError(h.t, json.Unmarshal([]byte(r.data), &a), r.data)
 	return a, r.gas
 }
@@ -448,8 +448,8 @@ func TestHistoryPaging(t *testing.T) {
 	require.Len(t, decodeHistory(t, h.ok(p.alice, `{"transfer_history":{}}`)).TransferHistory.Txs, 10)
 }
 
-func decodeHistory(t *testing.T, data string) historyAnswer {
-	var a historyAnswer
+func decodeHistory(t *testing.T, data string) historyReply {
+	var a historyReply
 	require.NoError(t, json.Unmarshal([]byte(data), &a), data)
 	return a
 }

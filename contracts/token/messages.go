@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/hermetic-chain/hermetic/contract"
+)
+
+// The bodies of the execute and query messages, named so that init can
+// warm encoding/json for them: the VM starts every call from a snapshot
+// taken after start-up, so a type first decoded in a call pays for its
+// reflection cache on every call (contract.WarmJSON).
+
+type transferMsg struct {
+	Recipient string  `json:"recipient"`
+	Amount    string  `json:"amount"`
+	Memo      *string `json:"memo"`
+}
+
+type sendBody struct {
+	Contract string  `json:"contract"`
+	Amount   string  `json:"amount"`
+	Msg      []byte  `json:"msg"`
+	Memo     *string `json:"memo"`
+}
+
+type transferFromMsg struct {
+	Owner     string  `json:"owner"`
+	Recipient string  `json:"recipient"`
+	Amount    string  `json:"amount"`
+	Memo      *string `json:"memo"`
+}
+
+type changeAllowanceMsg struct {
+	Spender    string  `json:"spender"`
+	Amount     string  `json:"amount"`
+	Expiration *uint64 `json:"expiration"`
+}
+
+type allowanceMsg struct {
+	Owner   string `json:"owner"`
+	Spender string `json:"spender"`
+}
+
+type historyMsg struct {
+	Page     uint32  `json:"page"`
+	PageSize *uint32 `json:"page_size"`
+}
+
+type createViewingKeyMsg struct {
+	Entropy string `json:"entropy"`
+}
+
+type setViewingKeyMsg struct {
+	Key string `json:"key"`
+}
+
+type revokePermitMsg struct {
+	PermitName string `json:"permit_name"`
+}
+
+type revokeAllPermitsMsg struct {
+	Before *uint64 `json:"before"`
+}
+
+type balanceQueryMsg struct {
+	Address string `json:"address"`
+	Key     string `json:"key"`
+}
+
+type historyQueryMsg struct {
+	Address  string  `json:"address"`
+	Key      string  `json:"key"`
+	Page     uint32  `json:"page"`
+	PageSize *uint32 `json:"page_size"`
+}
+
+type allowanceQueryMsg struct {
+	Owner   string `json:"owner"`
+	Spender string `json:"spender"`
+	Key     string `json:"key"`
+}
+
+type withPermitMsg struct {
+	Permit contract.Permit `json:"permit"`
+	Query  json.RawMessage `json:"query"`
+}
+
+type permitQueryMsg struct {
+	Page     uint32  `json:"page"`
+	PageSize *uint32 `json:"page_size"`
+	Owner    string  `json:"owner"`
+	Spender  string  `json:"spender"`
+}
+
+// historyAnswer is the answer of transfer_history.
+type historyAnswer struct {
+	Txs   []Tx   `json:"txs"`
+	Total uint64 `json:"total"`
+}
+
+func init() {
+	contract.WarmJSON(
+		transferMsg{},
+		sendBody{},
+		transferFromMsg{},
+		changeAllowanceMsg{},
+		allowanceMsg{},
+		historyMsg{},
+		createViewingKeyMsg{},
+		setViewingKeyMsg{},
+		revokePermitMsg{},
+		revokeAllPermitsMsg{},
+		balanceQueryMsg{},
+		historyQueryMsg{},
+		allowanceQueryMsg{},
+		withPermitMsg{},
+		permitQueryMsg{},
+		InstantiateMsg{}, sendMsg{},
+		map[string]status{}, map[string]map[string]string{}, map[string]ReceiveMsg{},
+		map[string]AllowanceAnswer{}, map[string]historyAnswer{}, map[string]TokenInfo{},
+	)
+}
