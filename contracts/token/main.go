@@ -461,11 +461,8 @@ func executeTransfer(deps contract.Deps, env contract.Env, sender, name string, 
 
 // sendMsg is the body of send and send_from.
 type sendMsg struct {
-	Owner    string  `json:"owner"` // send_from only
-	Contract string  `json:"contract"`
-	Amount   string  `json:"amount"`
-	Msg      []byte  `json:"msg"`
-	Memo     *string `json:"memo"`
+	Owner string `json:"owner"` // send_from only
+	sendBody
 }
 
 // ReceiveMsg is what send and send_from deliver to the receiving contract
@@ -483,7 +480,7 @@ func executeSend(deps contract.Deps, env contract.Env, sender, name string, body
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
-	return send(deps, env, name, sender, sender, sendMsg{Contract: m.Contract, Amount: m.Amount, Msg: m.Msg, Memo: m.Memo}, false)
+	return send(deps, env, name, sender, sender, sendMsg{sendBody: m}, false)
 }
 
 func executeSendFrom(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {

@@ -17,6 +17,7 @@ type transferMsg struct {
 	Memo      *string `json:"memo"`
 }
 
+// sendBody is the body of send (and of send_from, with its owner).
 type sendBody struct {
 	Contract string  `json:"contract"`
 	Amount   string  `json:"amount"`
