@@ -95,6 +95,7 @@ type App struct {
 	block   blockContext
 
 	committed atomic.Int64 // last committed height, for concurrent readers
+	sigs      *sigCache    // transactions whose signature verified
 }
 
 // blockContext is what the App knows about the block being executed.
@@ -119,7 +120,8 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1, enclave: opts.Enclave, verifiers: opts.Verifiers}
+	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1, enclave: opts.Enclave, verifiers: opts.Verifiers,
+		sigs: newSigCache(sigCacheSize)}
 	if a.verifiers == nil {
 		a.verifiers = enclave.DefaultVerifiers()
 	}
@@ -335,7 +337,7 @@ func (a *App) runTx(s state.Store, raw []byte) *abci.ExecTxResult {
 		return result(classifyDecode(err), 0, 0)
 	}
 	meter := NewGasMeter(t.GasLimit)
-	if err := a.checkTx(s, t, len(raw), meter); err != nil {
+	if err := a.checkTx(s, t, raw, meter); err != nil {
 		return result(err, t.GasLimit, meter.Used())
 	}
 	signer := t.Sender()
@@ -394,7 +396,7 @@ func classifyDecode(err error) error {
 
 // checkStateless runs the checks that do not read state: chain, gas limit,
 // fee and signature.
-func (a *App) checkStateless(t *tx.Tx, size int, meter *GasMeter) error {
+func (a *App) checkStateless(t *tx.Tx, raw []byte, meter *GasMeter) error {
 	if t.ChainID != a.chainID {
 		return fmt.Errorf("%w: transaction is for %q, this chain is %q", ErrWrongChainID, t.ChainID, a.chainID)
 	}
@@ -410,7 +412,7 @@ func (a *App) checkStateless(t *tx.Tx, size int, meter *GasMeter) error {
 	if minFee := a.params.MinFee(t.GasLimit); t.Fee.Amount < minFee {
 		return fmt.Errorf("%w: %d%s for gas limit %d, minimum %d%s", ErrFeeTooLow, t.Fee.Amount, Denom, t.GasLimit, minFee, Denom)
 	}
-	if err := meter.Consume(GasTxBase+GasTxPerByte*uint64(size), "transaction size"); err != nil {
+	if err := meter.Consume(GasTxBase+GasTxPerByte*uint64(len(raw)), "transaction size"); err != nil {
 		return err
 	}
 	verifyGas := uint64(GasVerifyEd25519)
@@ -420,16 +422,20 @@ func (a *App) checkStateless(t *tx.Tx, size int, meter *GasMeter) error {
 	if err := meter.Consume(verifyGas, "signature"); err != nil {
 		return err
 	}
+	if a.sigs.verified(raw) {
+		return nil // the same bytes verified before: the same answer (sigCache)
+	}
 	if err := t.VerifySignature(); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
+	a.sigs.add(raw)
 	return nil
 }
 
 // checkTx runs the checks that must pass before a transaction may pay a fee.
 // It reads state but writes nothing.
-func (a *App) checkTx(s state.Store, t *tx.Tx, size int, meter *GasMeter) error {
-	if err := a.checkStateless(t, size, meter); err != nil {
+func (a *App) checkTx(s state.Store, t *tx.Tx, raw []byte, meter *GasMeter) error {
+	if err := a.checkStateless(t, raw, meter); err != nil {
 		return err
 	}
 	seq, err := getU64(gasStore{parent: s, meter: meter}, SequenceKey(t.Sender()))

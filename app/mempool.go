@@ -114,7 +114,7 @@ func (a *App) holdIfAhead(t *tx.Tx, raw []byte) (*abci.ExecTxResult, bool, error
 		return nil, false, nil
 	}
 	meter := NewGasMeter(t.GasLimit)
-	if err := a.checkStateless(t, len(raw), meter); err != nil {
+	if err := a.checkStateless(t, raw, meter); err != nil {
 		return result(err, t.GasLimit, meter.Used()), true, nil
 	}
 	if _, taken := a.pending[sender][t.Sequence]; taken {
