@@ -15,7 +15,7 @@ import "runtime"
 // KiB, which the runtime, starting from a tight heap, gets by growing the
 // memory every time. Growing the heap once here, in the deterministic
 // start-up, leaves freed spans in the snapshot for every call to reuse.
-const heapHeadroom = 2 << 20
+const heapHeadroom = 1 << 20
 
 var headroomSink []byte
 
