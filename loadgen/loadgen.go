@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -276,9 +277,9 @@ func (w *watcher) result(submit map[string]time.Time, sent, rejected int, start 
 		slices.Sort(lat)
 		r.Duration = last.Sub(start)
 		r.TPS = float64(r.Committed) / r.Duration.Seconds()
-		r.LatencyP50 = lat[len(lat)*50/100]
-		r.LatencyP90 = lat[len(lat)*90/100]
-		r.LatencyP99 = lat[len(lat)*99/100]
+		r.LatencyP50 = percentile(lat, 50)
+		r.LatencyP90 = percentile(lat, 90)
+		r.LatencyP99 = percentile(lat, 99)
 	}
 	if r.Committed < len(submit) {
 		return r, fmt.Errorf("%w: %d of %d", ErrIncomplete, r.Committed, len(submit))
@@ -286,45 +287,34 @@ func (w *watcher) result(submit map[string]time.Time, sent, rejected int, start 
 	return r, nil
 }
 
+// percentile returns the p-th percentile (0 <= p < 100) of sorted, a
+// non-empty ascending list: the element p% of the way up.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	return sorted[len(sorted)*p/100]
+}
+
 // tokenMessages stores and instantiates the token with a balance for every
 // sender and returns the maker of each sender's transfer executions.
 func tokenMessages(ctx context.Context, c *client.Client, cfg Config, senders []keys.PrivKey, to keys.Address) (func(keys.PrivKey, int) (tx.Msg, error), error) {
-	stored, err := c.StoreCode(ctx, cfg.Funder, cfg.Token.WASM, client.TxOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	holders := make([]keys.Address, len(senders))
+	for i, k := range senders {
+		holders[i] = k.PubKey().Address()
 	}
-	type balance struct {
-		Address string `json:"address"`
-		Amount  string `json:"amount"`
-	}
-	im := struct {
-		Name            string    `json:"name"`
-		Symbol          string    `json:"symbol"`
-		Decimals        int       `json:"decimals"`
-		InitialBalances []balance `json:"initial_balances"`
-	}{Name: "Load Token", Symbol: "LOAD", Decimals: 6}
-	for _, k := range senders {
-		im.InitialBalances = append(im.InitialBalances, balance{Address: k.PubKey().Address().String(), Amount: "1000000000"})
-	}
-	initMsg, err := json.Marshal(im)
+	codeID, contract, err := deployToken(ctx, c, cfg.Funder, cfg.Token.WASM, holders, tokenBalance)
 	if err != nil {
 		return nil, err
-	}
-	inst, err := c.Instantiate(ctx, cfg.Funder, stored.CodeID, "load-token", keys.Address{}, initMsg, true, client.TxOptions{GasLimit: 50_000_000})
-	if err != nil {
-		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	body := []byte(fmt.Sprintf(`{"transfer":{"recipient":%q,"amount":"1"}}`, to.String()))
 	if cfg.Token.Plaintext {
 		return func(k keys.PrivKey, _ int) (tx.Msg, error) {
-			return &tx.MsgExecute{Sender: k.PubKey().Address(), Contract: inst.Contract, Msg: body, Plaintext: true}, nil
+			return &tx.MsgExecute{Sender: k.PubKey().Address(), Contract: contract, Msg: body, Plaintext: true}, nil
 		}, nil
 	}
 	txKey, err := c.TxKey(ctx)
 	if err != nil {
 		return nil, err
 	}
-	info, err := c.CodeInfo(ctx, stored.CodeID)
+	info, err := c.CodeInfo(ctx, codeID)
 	if err != nil {
 		return nil, err
 	}
@@ -351,6 +341,41 @@ func tokenMessages(ctx context.Context, c *client.Client, cfg Config, senders []
 		if err != nil {
 			return nil, err
 		}
-		return &tx.MsgExecute{Sender: a, Contract: inst.Contract, Msg: wire}, nil
+		return &tx.MsgExecute{Sender: a, Contract: contract, Msg: wire}, nil
 	}, nil
+}
+
+// tokenBalance is each holder's balance at the token's instantiation.
+const tokenBalance = 1_000_000_000
+
+// deployToken stores the token module (contracts/token built to wasm) with
+// the funder's key and instantiates it, unencrypted, with amount for each
+// holder. It returns the code id and the contract's address.
+func deployToken(ctx context.Context, c *client.Client, funder keys.PrivKey, wasm []byte, holders []keys.Address, amount uint64) (uint64, keys.ContractAddress, error) {
+	stored, err := c.StoreCode(ctx, funder, wasm, client.TxOptions{})
+	if err != nil {
+		return 0, keys.ContractAddress{}, fmt.Errorf("store: %w", err)
+	}
+	type balance struct {
+		Address string `json:"address"`
+		Amount  string `json:"amount"`
+	}
+	im := struct {
+		Name            string    `json:"name"`
+		Symbol          string    `json:"symbol"`
+		Decimals        int       `json:"decimals"`
+		InitialBalances []balance `json:"initial_balances"`
+	}{Name: "Load Token", Symbol: "LOAD", Decimals: 6}
+	for _, a := range holders {
+		im.InitialBalances = append(im.InitialBalances, balance{Address: a.String(), Amount: strconv.FormatUint(amount, 10)})
+	}
+	initMsg, err := json.Marshal(im)
+	if err != nil {
+		return 0, keys.ContractAddress{}, fmt.Errorf("encode instantiate message: %w", err)
+	}
+	inst, err := c.Instantiate(ctx, funder, stored.CodeID, "load-token", keys.Address{}, initMsg, true, client.TxOptions{GasLimit: 50_000_000})
+	if err != nil {
+		return 0, keys.ContractAddress{}, fmt.Errorf("instantiate: %w", err)
+	}
+	return stored.CodeID, inst.Contract, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,5 +79,70 @@ to the first sight of the block that holds the transaction).`,
 	f.Uint64Var(&cfg.GasLimit, "gas", 40_000, "gas limit of each transfer (1,000,000 with --token-wasm)")
 	f.StringVar(&tokenWASM, "token-wasm", "", "send token transfers of this contract (contracts/token built with `contract build`) instead of bank sends")
 	f.BoolVar(&plaintext, "plaintext", false, "with --token-wasm: send the transfers unencrypted")
+	cmd.AddCommand(benchQueriesCmd(g))
+	return cmd
+}
+
+// benchQueriesCmd is `hermeticd bench queries`: latency and rate of
+// encrypted token balance queries authorised by a permit.
+func benchQueriesCmd(g *globals) *cobra.Command {
+	var (
+		kf        keyringFlags
+		cfg       loadgen.QueryConfig
+		from      string
+		nodes     string
+		tokenWASM string
+	)
+	cmd := &cobra.Command{
+		Use:   "queries --token-wasm FILE",
+		Short: "Encrypted, permit-authenticated contract queries: latency percentiles and queries per second",
+		Long: `Store and instantiate the token (--token-wasm, contracts/token built with
+` + "`contract build`" + `) with a balance for the key --from, sign one permit for it
+offline, and have --concurrency workers send --queries encrypted
+{"with_permit":{"permit":...,"query":{"balance":{}}}} queries to the nodes in
+--nodes (round-robin), after ` + fmt.Sprint(loadgen.QueryWarmup) + ` unmeasured warm-up queries. Every answer
+must be the right balance. Latency runs from the query's encryption to its
+decrypted answer.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if tokenWASM == "" {
+				return errors.New("--token-wasm is required: the token contract, built with 'hermeticd contract build contracts/token'")
+			}
+			var err error
+			if cfg.TokenWASM, err = os.ReadFile(filepath.Clean(tokenWASM)); err != nil {
+				return fmt.Errorf("read --token-wasm: %w", err)
+			}
+			kr, err := kf.open(g, readPassphrase)
+			if err != nil {
+				return err
+			}
+			if cfg.Funder, err = kr.Key(from); err != nil {
+				return fmt.Errorf("key %s: %w", from, err)
+			}
+			cfg.Nodes = strings.Split(nodes, ",")
+			if nodes == "" {
+				cfg.Nodes = []string{g.nodeURL}
+			}
+			if cfg.Logger, err = g.logger("info"); err != nil {
+				return err
+			}
+			res, err := loadgen.Queries(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			return g.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+				r := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+				fmt.Fprintf(w, "%d permit queries in %s (%d workers): %.0f q/s; latency p50 %s  p90 %s  p99 %s  max %s\n",
+					res.Queries, res.Duration.Round(time.Millisecond), res.Concurrency, res.QPS, r(res.P50), r(res.P90), r(res.P99), r(res.Max))
+			})
+		},
+	}
+	kf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&tokenWASM, "token-wasm", "", "the token contract's wasm `FILE` (contracts/token built with 'hermeticd contract build')")
+	f.IntVar(&cfg.Queries, "queries", loadgen.DefaultQueries, "measured queries")
+	f.IntVar(&cfg.Concurrency, "concurrency", loadgen.DefaultConcurrency, "concurrent workers, each with one query in flight")
+	f.StringVar(&from, "from", "alice", "key that instantiates the token, holds a balance and signs the permit")
+	f.StringVar(&nodes, "nodes", "", "comma-separated API addresses (default: --node)")
 	return cmd
 }

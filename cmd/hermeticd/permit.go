@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hermetic-chain/hermetic/client"
 	"github.com/hermetic-chain/hermetic/contract"
 	"github.com/hermetic-chain/hermetic/keys"
 )
@@ -62,19 +62,10 @@ func permitCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("key %s: %w", from, err)
 			}
-			// Queries are checked against the last block's time, which lags
-			// the wall clock (and clocks drift): a permit counts as created
-			// a little in the past.
-			now := time.Now()
-			p := contract.Permit{Params: contract.PermitParams{
-				ChainID: chainID, PermitName: name, AllowedContracts: contracts, Permissions: permissions,
-				Created: uint64(now.Add(-permitBackdate).Unix()), Expires: uint64(now.Add(expires).Unix()),
-			}}
-			sig, err := k.Sign(contract.PermitSignBytes(p.Params))
+			p, err := client.SignPermit(k, chainID, name, contracts, permissions, expires)
 			if err != nil {
 				return err
 			}
-			p.Signature = contract.PermitSignature{PubKey: contract.PermitPubKey{Type: k.Type().String(), Value: k.PubKey().Key}, Signature: sig}
 			bz, err := json.MarshalIndent(p, "", "  ")
 			if err != nil {
 				return err
@@ -101,9 +92,6 @@ func permitCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// permitBackdate is how far in the past a permit's creation is dated.
-const permitBackdate = 5 * time.Minute
-
 // withPermit wraps a query in the SNIP-24 shape a permit-aware contract
 // expects: {"with_permit":{"permit":...,"query":...}}.
 func withPermit(file string, query []byte) ([]byte, error) {
@@ -115,8 +103,5 @@ func withPermit(file string, query []byte) ([]byte, error) {
 	if err := json.Unmarshal(pb, &p); err != nil {
 		return nil, fmt.Errorf("permit %s: %w", file, err)
 	}
-	if !json.Valid(query) {
-		return nil, fmt.Errorf("query is not JSON: %s", strings.TrimSpace(string(query)))
-	}
-	return json.Marshal(map[string]any{"with_permit": map[string]any{"permit": p, "query": json.RawMessage(query)}})
+	return client.WithPermit(p, query)
 }
