@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,7 +129,10 @@ func TestGoCounterContract(t *testing.T) {
 
 // TestTokenPermitThroughTheCLI: a token balance read with a permit signed
 // offline by `hermeticd permit sign` (a P-256 key here, as a device holds),
-// and refused for a contract the permit does not name.
+// and refused for a contract the permit does not name; then read with a
+// viewing key the CLI has the token create or set, and refused with a wrong
+// one; and the permits, revoked by name and all at once with the CLI,
+// refused.
 func TestTokenPermitThroughTheCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end contract test")
@@ -161,4 +165,58 @@ func TestTokenPermitThroughTheCLI(t *testing.T) {
 	run("permit", "sign", "--from", "dave", "--name", "other", "--contracts", keys.ContractAddress{7}.String(), "--permissions", "balance", "-O", other)
 	_, err = hermeticdErr("query", "compute", "query", token, `{"balance":{}}`, "--permit", other, "--node", api)
 	require.ErrorContains(t, err, "contract")
+
+	// Viewing keys. A failing command must not show its arguments or its
+	// output: they hold the key.
+	quiet := func(args ...string) (string, error) {
+		return hermeticdErr(append(args, d.flags()...)...)
+	}
+	out, err = quiet("tx", "compute", "create-viewing-key", token, "--from", "dave")
+	require.NoError(t, err)
+	km := regexp.MustCompile(`(?m)^viewing key: (api_key_\S+)$`).FindStringSubmatch(out)
+	if km == nil {
+		t.Fatal("create-viewing-key printed no viewing key")
+	}
+	first := km[1]
+	// -o json gives the structured result; the new key replaces the first.
+	out, err = quiet("tx", "compute", "create-viewing-key", token, "--from", "dave", "--entropy", "plant 7", "-o", "json")
+	require.NoError(t, err)
+	var res struct{ TxHash, ViewingKey string }
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	require.NotEmpty(t, res.TxHash)
+	if !strings.HasPrefix(res.ViewingKey, "api_key_") || res.ViewingKey == first {
+		t.Fatal("create-viewing-key -o json gave no new viewing key")
+	}
+	created := res.ViewingKey
+	_, err = quiet("query", "compute", "query", token, `{"balance":{}}`, "--viewing-key", first, "--address", dave)
+	require.ErrorContains(t, err, "wrong viewing key")
+	// --address by key name (from the keyring), then by address.
+	out, err = quiet("query", "compute", "query", token, `{"balance":{}}`, "--viewing-key", created, "--address", "dave")
+	require.NoError(t, err)
+	require.Contains(t, out, `"amount":"4200"`)
+	_, err = quiet("query", "compute", "query", token, `{"balance":{}}`, "--viewing-key", "api_key_wrong", "--address", dave)
+	require.ErrorContains(t, err, "wrong viewing key")
+	_, err = quiet("query", "compute", "query", token, `{"balance":{}}`, "--viewing-key", created, "--permit", permit)
+	require.ErrorContains(t, err, "mutually exclusive")
+
+	// A key dave sets replaces the created one.
+	const own = "dave-plant-7-audit"
+	_, err = quiet("tx", "compute", "set-viewing-key", token, own, "--from", "dave")
+	require.NoError(t, err)
+	out, err = quiet("query", "compute", "query", token, `{"transfer_history":{}}`, "--viewing-key", own, "--address", dave)
+	require.NoError(t, err)
+	require.Contains(t, out, `"total":0`)
+	_, err = quiet("query", "compute", "query", token, `{"balance":{}}`, "--viewing-key", created, "--address", dave)
+	require.ErrorContains(t, err, "wrong viewing key")
+
+	// Revocations: by name, then every permit created so far.
+	fresh := filepath.Join(t.TempDir(), "fresh.json")
+	run("permit", "sign", "--from", "dave", "--name", "fresh", "--contracts", token, "--permissions", "balance", "--expires", "1h", "-O", fresh)
+	require.Contains(t, run("tx", "compute", "revoke-permit", token, "auditor", "--from", "dave"), "revoke_permit")
+	_, err = hermeticdErr("query", "compute", "query", token, `{"balance":{}}`, "--permit", permit, "--node", api)
+	require.ErrorContains(t, err, "permit: revoked")
+	require.Contains(t, hermeticd(t, "query", "compute", "query", token, `{"balance":{}}`, "--permit", fresh, "--node", api), `"amount":"4200"`)
+	run("tx", "compute", "revoke-all-permits", token, "--from", "dave")
+	_, err = hermeticdErr("query", "compute", "query", token, `{"balance":{}}`, "--permit", fresh, "--node", api)
+	require.ErrorContains(t, err, "permit: revoked")
 }

@@ -60,8 +60,9 @@ func printContractResult(g *globals, cmd *cobra.Command, r client.ContractResult
 }
 
 func txComputeCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "compute", Short: "Store, instantiate, execute and migrate contracts (inputs encrypted unless --plaintext)"}
+	cmd := &cobra.Command{Use: "compute", Short: "Store, instantiate, execute and migrate contracts, manage viewing keys and permits (inputs encrypted unless --plaintext)"}
 	cmd.AddCommand(storeCodeCmd(g), instantiateCmd(g), executeCmd(g), migrateCmd(g))
+	cmd.AddCommand(accessTxCmds(g)...)
 	return cmd
 }
 
@@ -159,11 +160,7 @@ func executeCmd(g *globals) *cobra.Command {
 				}
 				funds = c.Amount
 			}
-			k, o, err := f.key(g)
-			if err != nil {
-				return err
-			}
-			r, err := g.client().Execute(cmd.Context(), k, addr, []byte(args[1]), f.plaintext, funds, o)
+			r, err := executeContract(g, cmd, &f, addr, []byte(args[1]), funds)
 			if err != nil {
 				return err
 			}
@@ -173,6 +170,18 @@ func executeCmd(g *globals) *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&amount, "amount", "", "funds to send with the call, e.g. 100uherm")
 	return cmd
+}
+
+// executeContract calls contract addr with msg (and funds uherm), signed by
+// f's --from key: it is encrypted for the contract unless --plaintext,
+// broadcast, waited for, and the answer decrypted. It is the path of
+// `tx compute execute` and of the access commands (access.go).
+func executeContract(g *globals, cmd *cobra.Command, f *contractTxFlags, addr keys.ContractAddress, msg []byte, funds uint64) (client.ContractResult, error) {
+	k, o, err := f.key(g)
+	if err != nil {
+		return client.ContractResult{}, err
+	}
+	return g.client().Execute(cmd.Context(), k, addr, msg, f.plaintext, funds, o)
 }
 
 func migrateCmd(g *globals) *cobra.Command {
@@ -208,21 +217,56 @@ func migrateCmd(g *globals) *cobra.Command {
 func queryComputeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "compute", Short: "Read contracts: code, contract, query"}
 	var (
+		kf        keyringFlags
 		plaintext bool
-		permit    string
+		auth      queryAuth
 	)
 	q := &cobra.Command{
-		Use:   "query CONTRACT MSG",
+		Use:   "query CONTRACT MSG [--permit FILE | --viewing-key KEY --address ADDR]",
 		Short: "Ask a contract (encrypted unless --plaintext); its answer is decrypted and shown",
-		Args:  cobra.ExactArgs(2),
+		Long: `Ask a contract with the JSON query MSG; it is encrypted for the contract unless --plaintext, and
+the answer is decrypted and shown. A query of an account's private data is authorised one of two
+ways (SNIP-20 / SNIP-24), not both:
+
+  --permit FILE       a permit signed with 'permit sign': sends
+                      {"with_permit":{"permit":...,"query":MSG}}; the permit's signer is the account.
+  --viewing-key KEY   the account's viewing key: MSG must be an object with exactly one key, and KEY
+                      and the account go into its body: {"balance":{}} --address herm1… sends
+                      {"balance":{"address":"herm1…","key":KEY}}.
+  --address ADDR      with --viewing-key: the account whose key it is, a bech32 address or the name
+                      of a key in the keyring (--keyring-backend, --keyring-dir). A query signs
+                      nothing, so there is no --from: --address is required, unless MSG's body
+                      names its account itself ("address", or "owner"/"spender" as SNIP-20's
+                      allowance does).
+
+A viewing key or a permit is a secret: --plaintext is refused with either. An argument shows in the
+shell's history and the process list.`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			addr, err := keys.ParseContractAddress(args[0])
 			if err != nil {
+				return fmt.Errorf("contract: %w", err)
+			}
+			auth.plaintext = plaintext
+			if err := auth.check(); err != nil {
 				return err
 			}
 			msg := []byte(args[1])
-			if permit != "" {
-				if msg, err = withPermit(permit, msg); err != nil {
+			switch {
+			case auth.permit != "":
+				if msg, err = withPermit(auth.permit, msg); err != nil {
+					return err
+				}
+			case auth.viewingKey != "":
+				account := ""
+				if auth.address != "" {
+					a, err := queryAccount(g, &kf, auth.address)
+					if err != nil {
+						return fmt.Errorf("--address: %w", err)
+					}
+					account = a.String()
+				}
+				if msg, err = withViewingKey(msg, auth.viewingKey, account); err != nil {
 					return err
 				}
 			}
@@ -234,8 +278,11 @@ func queryComputeCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
+	kf.register(q)
 	q.Flags().BoolVar(&plaintext, "plaintext", false, "send the query unencrypted")
-	q.Flags().StringVar(&permit, "permit", "", "authorise the query with this permit (from `permit sign`): sends {\"with_permit\":{\"permit\":...,\"query\":MSG}}")
+	q.Flags().StringVar(&auth.permit, "permit", "", "authorise the query with the permit in `FILE` (from 'permit sign'): sends {\"with_permit\":{\"permit\":...,\"query\":MSG}}")
+	q.Flags().StringVar(&auth.viewingKey, "viewing-key", "", "authorise the query with the viewing `KEY` (a secret): sets \"key\" (and \"address\") in MSG's body")
+	q.Flags().StringVar(&auth.address, "address", "", "with --viewing-key: the account whose key it is, a bech32 `ADDR` or a key name (required unless MSG names the account)")
 	code := &cobra.Command{
 		Use:   "code CODE_ID",
 		Short: "Show stored code: hash, size, capabilities, entry points",
@@ -280,6 +327,19 @@ func queryComputeCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(code, contract, q)
 	return cmd
+}
+
+// queryAccount resolves the --address of a viewing-key query: a bech32
+// address, or else the name of a key in the keyring (opened only then).
+func queryAccount(g *globals, kf *keyringFlags, s string) (keys.Address, error) {
+	if a, err := keys.ParseAddress(s); err == nil {
+		return a, nil
+	}
+	kr, err := kf.open(g, readPassphrase)
+	if err != nil {
+		return keys.Address{}, err
+	}
+	return resolveAddress(kr, s)
 }
 
 func contractCmd(_ *globals) *cobra.Command {
