@@ -375,6 +375,8 @@ func init() {
 		"set_viewing_key":    executeSetViewingKey,
 		"revoke_permit":      executeRevokePermit,
 		"revoke_all_permits": executeRevokeAllPermits,
+		"audited_query":      executeAuditedQuery,
+		"access_records":     executeAccessRecords,
 	}
 }
 
@@ -709,8 +711,7 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid query: %w", err)
 	}
-	switch name {
-	case "token_info":
+	if name == "token_info" {
 		var m struct{}
 		if err := decode(name, body, &m); err != nil {
 			return nil, err
@@ -720,56 +721,12 @@ func query(deps contract.Deps, env contract.Env, msg []byte) ([]byte, error) {
 			return nil, err
 		}
 		return contract.JSON(map[string]TokenInfo{name: {Name: c.Name, Symbol: c.Symbol, Decimals: c.Decimals}})
-	case "balance":
-		var m balanceQueryMsg
-		if err := decode(name, body, &m); err != nil {
-			return nil, err
-		}
-		who, err := address(deps, "address", m.Address)
-		if err != nil {
-			return nil, err
-		}
-		if err := contract.CheckViewingKey(deps, who, m.Key); err != nil {
-			return nil, err
-		}
-		return answer(readBalance(deps, name, who))
-	case "transfer_history":
-		var m historyQueryMsg
-		if err := decode(name, body, &m); err != nil {
-			return nil, err
-		}
-		who, err := address(deps, "address", m.Address)
-		if err != nil {
-			return nil, err
-		}
-		if err := contract.CheckViewingKey(deps, who, m.Key); err != nil {
-			return nil, err
-		}
-		return answer(readHistory(deps, name, who, m.Page, m.PageSize))
-	case "allowance":
-		var m allowanceQueryMsg
-		if err := decode(name, body, &m); err != nil {
-			return nil, err
-		}
-		owner, err := address(deps, "owner", m.Owner)
-		if err != nil {
-			return nil, err
-		}
-		spender, err := address(deps, "spender", m.Spender)
-		if err != nil {
-			return nil, err
-		}
-		// Both checked, whichever matches: the same work either way.
-		ownerErr := contract.CheckViewingKey(deps, owner, m.Key)
-		spenderErr := contract.CheckViewingKey(deps, spender, m.Key)
-		if ownerErr != nil && spenderErr != nil {
-			return nil, contract.ErrViewingKey
-		}
-		return answer(readAllowance(deps, env, name, owner, spender))
-	case "with_permit":
-		return queryWithPermit(deps, env, name, body)
 	}
-	return nil, fmt.Errorf("unknown query %q", name)
+	r, err := authRead(deps, env, name, body)
+	if err != nil {
+		return nil, err
+	}
+	return answer(r.answer, nil)
 }
 
 // Permissions a permit grants for the queries of with_permit.
@@ -777,76 +734,235 @@ const (
 	permissionBalance   = "balance"
 	permissionHistory   = "history"
 	permissionAllowance = "allowance"
+	permissionAccess    = "access_records"
 )
 
-// queryWithPermit answers {"with_permit":{"permit","query"}}: the query
-// (balance, transfer_history or allowance, without address or key) for the
-// permit's signer.
-func queryWithPermit(deps contract.Deps, env contract.Env, name string, body []byte) ([]byte, error) {
+// Auth values of access records for a read authorised by a viewing key, and
+// prefix of those authorised by a permit (followed by its name).
+const (
+	authViewingKey = "viewing_key"
+	authPermit     = "permit:"
+)
+
+// accountRead is an authenticated read of an account's data: whose data it
+// is, what authorised the read, the permission it needed, which data it
+// read (for the access record of an audited read) and the answer.
+type accountRead struct {
+	owner, auth, scope, data string
+	answer                   any
+}
+
+// authRead answers an account query — balance, transfer_history, allowance
+// or access_records with a viewing key, or with_permit around one of them —
+// for a query or an audited_query alike.
+func authRead(deps contract.Deps, env contract.Env, name string, body []byte) (accountRead, error) {
+	var (
+		who     string
+		key     string
+		request any // the decoded query, for readAccount
+	)
+	switch name {
+	case "balance":
+		var m balanceQueryMsg
+		if err := decode(name, body, &m); err != nil {
+			return accountRead{}, err
+		}
+		who, key, request = m.Address, m.Key, struct{}{}
+	case "transfer_history":
+		var m historyQueryMsg
+		if err := decode(name, body, &m); err != nil {
+			return accountRead{}, err
+		}
+		who, key, request = m.Address, m.Key, historyMsg{Page: m.Page, PageSize: m.PageSize}
+	case "access_records":
+		var m historyQueryMsg // the same fields: an account, its key, a page
+		if err := decode(name, body, &m); err != nil {
+			return accountRead{}, err
+		}
+		who, key, request = m.Address, m.Key, historyMsg{Page: m.Page, PageSize: m.PageSize}
+	case "allowance":
+		var m allowanceQueryMsg
+		if err := decode(name, body, &m); err != nil {
+			return accountRead{}, err
+		}
+		owner, err := address(deps, "owner", m.Owner)
+		if err != nil {
+			return accountRead{}, err
+		}
+		spender, err := address(deps, "spender", m.Spender)
+		if err != nil {
+			return accountRead{}, err
+		}
+		// Both checked, whichever matches: the same work either way.
+		ownerErr := contract.CheckViewingKey(deps, owner, m.Key)
+		spenderErr := contract.CheckViewingKey(deps, spender, m.Key)
+		if ownerErr != nil && spenderErr != nil {
+			return accountRead{}, contract.ErrViewingKey
+		}
+		return readAccount(deps, env, name, owner, authViewingKey, allowanceMsg{Owner: owner, Spender: spender})
+	case "with_permit":
+		return readWithPermit(deps, env, name, body)
+	default:
+		return accountRead{}, fmt.Errorf("unknown query %q", name)
+	}
+	a, err := address(deps, "address", who)
+	if err != nil {
+		return accountRead{}, err
+	}
+	if err := contract.CheckViewingKey(deps, a, key); err != nil {
+		return accountRead{}, err
+	}
+	return readAccount(deps, env, name, a, authViewingKey, request)
+}
+
+// readAccount reads query name's answer for who, authorised (auth) as who
+// or, for allowance, as its owner or spender. request is the query's
+// parameters: struct{} for balance, historyMsg for transfer_history and
+// access_records, allowanceMsg (validated addresses) for allowance.
+func readAccount(deps contract.Deps, env contract.Env, name, who, auth string, request any) (accountRead, error) {
+	r := accountRead{owner: who, auth: auth}
+	var err error
+	switch q := request.(type) {
+	case historyMsg:
+		r.data = fmt.Sprintf("%s page %d page_size %s", name, q.Page, pageSizeText(q.PageSize))
+		if name == "access_records" {
+			r.scope = permissionAccess
+			var size uint32
+			if q.PageSize != nil {
+				size = *q.PageSize
+			}
+			var page contract.AccessPage
+			page, err = contract.AccessRecords(deps.Storage, who, q.Page, size)
+			r.answer = map[string]contract.AccessPage{name: page}
+		} else {
+			r.scope = permissionHistory
+			r.answer, err = readHistory(deps, name, who, q.Page, q.PageSize)
+		}
+	case allowanceMsg:
+		// who is the owner or the spender, whichever authorised the read;
+		// the data read is the owner's.
+		r.owner, r.scope, r.data = q.Owner, permissionAllowance, "allowance to "+q.Spender
+		r.answer, err = readAllowance(deps, env, name, q.Owner, q.Spender)
+	default:
+		r.scope, r.data = permissionBalance, name
+		r.answer, err = readBalance(deps, name, who)
+	}
+	if err != nil {
+		return accountRead{}, err
+	}
+	return r, nil
+}
+
+func pageSizeText(size *uint32) string {
+	if size == nil {
+		return "default"
+	}
+	return strconv.FormatUint(uint64(*size), 10)
+}
+
+// readWithPermit answers {"with_permit":{"permit","query"}}: the query
+// (balance, transfer_history, allowance or access_records, without address
+// or key) for the permit's signer.
+func readWithPermit(deps contract.Deps, env contract.Env, name string, body []byte) (accountRead, error) {
 	var m withPermitMsg
+	if err := decode(name, body, &m); err != nil {
+		return accountRead{}, err
+	}
+	qname, qbody, err := contract.Variant(m.Query)
+	if err != nil {
+		return accountRead{}, fmt.Errorf("invalid with_permit query: %w", err)
+	}
+	// Decode before verifying, so a malformed query costs no signature check.
+	var (
+		permission string
+		request    any
+	)
+	switch qname {
+	case "balance":
+		var b struct{}
+		permission, request, err = permissionBalance, struct{}{}, decode(qname, qbody, &b)
+	case "transfer_history", "access_records":
+		var h historyMsg
+		err = decode(qname, qbody, &h)
+		permission, request = permissionHistory, h
+		if qname == "access_records" {
+			permission = permissionAccess
+		}
+	case "allowance":
+		var a allowanceMsg
+		err = decode(qname, qbody, &a)
+		permission, request = permissionAllowance, a
+	default:
+		return accountRead{}, fmt.Errorf("unknown with_permit query %q", qname)
+	}
+	if err != nil {
+		return accountRead{}, err
+	}
+	signer, err := contract.VerifyPermit(deps, env, env.Contract.Address, m.Permit, permission)
+	if err != nil {
+		return accountRead{}, err
+	}
+	who, err := address(deps, "signer", signer)
+	if err != nil {
+		return accountRead{}, err
+	}
+	if a, ok := request.(allowanceMsg); ok {
+		owner, err := address(deps, "owner", a.Owner)
+		if err != nil {
+			return accountRead{}, err
+		}
+		spender, err := address(deps, "spender", a.Spender)
+		if err != nil {
+			return accountRead{}, err
+		}
+		if who != owner && who != spender {
+			return accountRead{}, errUnauthorized
+		}
+		request = allowanceMsg{Owner: owner, Spender: spender}
+	}
+	return readAccount(deps, env, qname, who, authPermit+m.Permit.Params.PermitName, request)
+}
+
+// executeAuditedQuery answers {"audited_query":{"query":Q}}, Q being any
+// account query (as a query would send it, with its viewing key or as
+// with_permit), as a transaction: the answer is the transaction's output,
+// encrypted to the sender, and the read leaves an access record in the
+// owner's log (contract.RecordAccess).
+func executeAuditedQuery(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m auditedQueryMsg
 	if err := decode(name, body, &m); err != nil {
 		return nil, err
 	}
 	qname, qbody, err := contract.Variant(m.Query)
 	if err != nil {
-		return nil, fmt.Errorf("invalid with_permit query: %w", err)
+		return nil, fmt.Errorf("invalid audited_query query: %w", err)
 	}
-	var permission string
-	switch qname {
-	case "balance":
-		permission = permissionBalance
-	case "transfer_history":
-		permission = permissionHistory
-	case "allowance":
-		permission = permissionAllowance
-	default:
-		return nil, fmt.Errorf("unknown with_permit query %q", qname)
-	}
-	// Decode before verifying, so a malformed query costs no signature check.
-	var q permitQueryMsg
-	switch qname {
-	case "balance":
-		var b struct{}
-		err = decode(qname, qbody, &b)
-	case "transfer_history":
-		var h historyMsg
-		err = decode(qname, qbody, &h)
-		q.Page, q.PageSize = h.Page, h.PageSize
-	case "allowance":
-		var a allowanceMsg
-		err = decode(qname, qbody, &a)
-		q.Owner, q.Spender = a.Owner, a.Spender
-	}
+	r, err := authRead(deps, env, qname, qbody)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := contract.VerifyPermit(deps, env, env.Contract.Address, m.Permit, permission)
+	b, err := json.Marshal(r.answer)
 	if err != nil {
 		return nil, err
 	}
-	who, err := address(deps, "signer", signer)
+	if _, err := contract.RecordAccess(deps, env, contract.AccessRecord{
+		Reader: sender, Owner: r.owner, Auth: r.auth, Scope: r.scope, Data: r.data,
+	}, b); err != nil {
+		return nil, err
+	}
+	return contract.NewResponse().AddAttribute("action", name).SetData(contract.Pad(b, padBlock)), nil
+}
+
+func executeAccessRecords(deps contract.Deps, env contract.Env, sender, name string, body []byte) (*contract.Response, error) {
+	var m historyMsg
+	if err := decode(name, body, &m); err != nil {
+		return nil, err
+	}
+	r, err := readAccount(deps, env, name, sender, "owner", m)
 	if err != nil {
 		return nil, err
 	}
-	switch qname {
-	case "balance":
-		return answer(readBalance(deps, qname, who))
-	case "transfer_history":
-		return answer(readHistory(deps, qname, who, q.Page, q.PageSize))
-	default: // allowance
-		owner, err := address(deps, "owner", q.Owner)
-		if err != nil {
-			return nil, err
-		}
-		spender, err := address(deps, "spender", q.Spender)
-		if err != nil {
-			return nil, err
-		}
-		if who != owner && who != spender {
-			return nil, errUnauthorized
-		}
-		return answer(readAllowance(deps, env, qname, owner, spender))
-	}
+	return respond(name, r.answer)
 }
 
 // answer is the padded JSON of an account query's answer v (or err).

@@ -82,16 +82,13 @@ type allowanceQueryMsg struct {
 	Key     string `json:"key"`
 }
 
+type auditedQueryMsg struct {
+	Query json.RawMessage `json:"query"`
+}
+
 type withPermitMsg struct {
 	Permit contract.Permit `json:"permit"`
 	Query  json.RawMessage `json:"query"`
-}
-
-type permitQueryMsg struct {
-	Page     uint32  `json:"page"`
-	PageSize *uint32 `json:"page_size"`
-	Owner    string  `json:"owner"`
-	Spender  string  `json:"spender"`
 }
 
 // historyAnswer is the answer of transfer_history.
@@ -115,10 +112,11 @@ func init() {
 		balanceQueryMsg{},
 		historyQueryMsg{},
 		allowanceQueryMsg{},
+		auditedQueryMsg{},
 		withPermitMsg{},
-		permitQueryMsg{},
 		InstantiateMsg{}, sendMsg{},
 		map[string]status{}, map[string]map[string]string{}, map[string]ReceiveMsg{},
 		map[string]AllowanceAnswer{}, map[string]historyAnswer{}, map[string]TokenInfo{},
+		map[string]contract.AccessPage{},
 	)
 }
