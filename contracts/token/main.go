@@ -30,6 +30,13 @@
 //     validity span; the query reads the signer's data. No key is stored;
 //     revoke_permit and revoke_all_permits revoke permits.
 //
+// Any of these queries can also run as a transaction, audited_query: the
+// reader (the transaction's signer) gets the same answer, encrypted to it,
+// and the owner of the data gets an access record — who read, authorised
+// how, which permission, which data, when, and the SHA-256 of the answer —
+// in its access log (contract.RecordAccess), which only the owner (or whom
+// its permit allows, permission "access_records") can list.
+//
 // token_info is a public query; it does not reveal the total supply.
 //
 // Every execute response carries one attribute, action=<message name>, and
@@ -96,6 +103,18 @@
 //	        the block time's second + 1, so every permit created so far) are
 //	        refused from now on. An earlier time than a previous call's
 //	        changes nothing.
+//	  {"audited_query": {"query": Q}}
+//	      Q is any account query below (balance, transfer_history, allowance
+//	      or access_records with its viewing key, or with_permit): the
+//	      answer is Q's, and a record of the read goes to the owner's access
+//	      log. A refused read fails the transaction and records nothing.
+//	  {"access_records": {"page"?, "page_size"?}}
+//	      → {"access_records": {"records": [{"id", "reader", "owner",
+//	        "auth", "scope", "data", "answer_sha256", "height", "time",
+//	        "tx_index"}], "total"}}: the sender's access log, newest first;
+//	        page_size 1–100 (default 10). auth is "viewing_key" or
+//	        "permit:<name>"; answer_sha256 is of the answer's JSON without
+//	        its padding.
 //
 //	query
 //	  {"token_info": {}} → {"token_info": {"name", "symbol", "decimals",
@@ -105,6 +124,8 @@
 //	      → as the execute message, for address.
 //	  {"allowance": {"owner", "spender", "key"}}
 //	      → as the execute message; key is the owner's or the spender's.
+//	  {"access_records": {"address", "key", "page"?, "page_size"?}}
+//	      → as the execute message, for address.
 //	  key is the viewing key of address (of owner or spender); otherwise the
 //	  error is "wrong viewing key", whether the key is wrong or there is none.
 //	  {"with_permit": {"permit": {"params": {"chain_id", "permit_name",
@@ -116,7 +137,8 @@
 //	      Q is {"balance": {}} (permission "balance"),
 //	      {"transfer_history": {"page"?, "page_size"?}} ("history") or
 //	      {"allowance": {"owner", "spender"}} ("allowance", the signer being
-//	      the owner or the spender); the answer is that of the viewing-key
+//	      the owner or the spender) or {"access_records": {"page"?,
+//	      "page_size"?}} ("access_records"); the answer is that of the viewing-key
 //	      query, for the permit's signer. A refused permit answers with the
 //	      permit's error ("permit: expired", "permit: revoked", …).
 //
