@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/contract"
 	"github.com/hermetic-chain/hermetic/internal/wat"
 	"github.com/hermetic-chain/hermetic/keys"
 )
@@ -208,6 +209,28 @@ func TestTokenPermitThroughTheCLI(t *testing.T) {
 	require.Contains(t, out, `"total":0`)
 	_, err = quiet("query", "compute", "query", token, `{"balance":{}}`, "--viewing-key", created, "--address", dave)
 	require.ErrorContains(t, err, "wrong viewing key")
+
+	// Audited access: alice reads dave's data as transactions, with dave's
+	// permit and with dave's viewing key; dave lists the records.
+	alice := strings.TrimSpace(run("keys", "show", "alice", "-a"))
+	out = run("tx", "compute", "audited-query", token, `{"balance":{}}`, "--permit", permit, "--from", "alice")
+	require.Contains(t, out, `"amount":"4200"`)
+	_, err = quiet("tx", "compute", "audited-query", token, `{"transfer_history":{}}`, "--viewing-key", own, "--address", dave, "--from", "alice")
+	require.NoError(t, err)
+	_, err = quiet("tx", "compute", "audited-query", token, `{"balance":{}}`, "--viewing-key", "api_key_wrong", "--address", dave, "--from", "alice")
+	require.ErrorContains(t, err, "wrong viewing key")
+	out, err = quiet("query", "compute", "access-records", token, "--viewing-key", own, "--address", "dave", "-o", "json")
+	require.NoError(t, err)
+	var log contract.AccessPage
+	require.NoError(t, json.Unmarshal([]byte(out), &log), out)
+	require.Equal(t, uint64(2), log.Total, "two reads recorded, the refused one not")
+	require.Equal(t, []string{alice, "viewing_key", "history"}, []string{log.Records[0].Reader, log.Records[0].Auth, log.Records[0].Scope})
+	require.Equal(t, []string{alice, "permit:auditor", "balance"}, []string{log.Records[1].Reader, log.Records[1].Auth, log.Records[1].Scope})
+	out, err = quiet("query", "compute", "access-records", token, "--viewing-key", own, "--address", dave)
+	require.NoError(t, err)
+	require.Contains(t, out, "2 access records in all")
+	_, err = hermeticdErr("query", "compute", "access-records", token, "--permit", permit, "--node", api)
+	require.ErrorContains(t, err, "permission", "the auditor's permit does not grant access_records")
 
 	// Revocations: by name, then every permit created so far.
 	fresh := filepath.Join(t.TempDir(), "fresh.json")

@@ -122,11 +122,7 @@ first line of standard input instead.`,
 			if err != nil {
 				return err
 			}
-			r, err := executeContract(g, cmd, &f, addr, msg, 0)
-			if err != nil {
-				return err
-			}
-			return printContractResult(g, cmd, r)
+			return executeAndPrint(g, cmd, &f, addr, msg)
 		},
 	}
 	f.register(cmd)
@@ -152,11 +148,7 @@ be undone.`,
 			if err != nil {
 				return err
 			}
-			r, err := executeContract(g, cmd, &f, addr, msg, 0)
-			if err != nil {
-				return err
-			}
-			return printContractResult(g, cmd, r)
+			return executeAndPrint(g, cmd, &f, addr, msg)
 		},
 	}
 	f.register(cmd)
@@ -186,11 +178,7 @@ than a previous revocation's changes nothing.`,
 			if err != nil {
 				return err
 			}
-			r, err := executeContract(g, cmd, &f, addr, msg, 0)
-			if err != nil {
-				return err
-			}
-			return printContractResult(g, cmd, r)
+			return executeAndPrint(g, cmd, &f, addr, msg)
 		},
 	}
 	f.register(cmd)
@@ -312,6 +300,35 @@ func (a queryAuth) check() error {
 		return errors.New("--plaintext would reveal the permit to the node: it is refused with --permit")
 	}
 	return nil
+}
+
+// register adds --permit, --viewing-key and --address to cmd.
+func (a *queryAuth) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&a.permit, "permit", "", "authorise the query with the permit in `FILE` (from 'permit sign'): sends {\"with_permit\":{\"permit\":...,\"query\":MSG}}")
+	f.StringVar(&a.viewingKey, "viewing-key", "", "authorise the query with the viewing `KEY` (a secret): sets \"key\" (and \"address\") in MSG's body")
+	f.StringVar(&a.address, "address", "", "with --viewing-key: the account whose key it is, a bech32 `ADDR` or a key name (required unless MSG names the account)")
+}
+
+// apply authorises msg as the flags say: wrapped with the permit, or with
+// the viewing key (and account) in its body; unchanged with neither. A key
+// name given as --address is resolved in the keyring of kf.
+func (a queryAuth) apply(g *globals, kf *keyringFlags, msg []byte) ([]byte, error) {
+	switch {
+	case a.permit != "":
+		return withPermit(a.permit, msg)
+	case a.viewingKey != "":
+		account := ""
+		if a.address != "" {
+			addr, err := queryAccount(g, kf, a.address)
+			if err != nil {
+				return nil, fmt.Errorf("--address: %w", err)
+			}
+			account = addr.String()
+		}
+		return withViewingKey(msg, a.viewingKey, account)
+	}
+	return msg, nil
 }
 
 // accountFields are the fields of a SNIP-20 query that name the account a

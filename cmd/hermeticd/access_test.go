@@ -219,13 +219,7 @@ func TestQueryFlagsThroughTheCommand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			root := newRootCmd()
-			root.SetArgs(append([]string{"query", "compute", "query", "--node", "http://127.0.0.1:1"}, tc.args...))
-			var out bytes.Buffer
-			root.SetOut(&out)
-			root.SetErr(&out)
-			err := root.Execute()
-			require.ErrorContains(t, err, tc.err)
+			require.ErrorContains(t, runRoot(append([]string{"query", "compute", "query", "--node", "http://127.0.0.1:1"}, tc.args...)...), tc.err)
 		})
 	}
 }
@@ -248,12 +242,17 @@ func TestAccessTxFlagsThroughTheCommand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			root := newRootCmd()
-			root.SetArgs(append([]string{"tx", "compute"}, append(tc.args, "--from", "nobody", "--home", t.TempDir(), "--node", "http://127.0.0.1:1")...))
-			var out bytes.Buffer
-			root.SetOut(&out)
-			root.SetErr(&out)
-			require.ErrorContains(t, root.Execute(), tc.err)
+			require.ErrorContains(t, runRoot(append([]string{"tx", "compute"}, append(tc.args, "--from", "nobody", "--home", t.TempDir(), "--node", "http://127.0.0.1:1")...)...), tc.err)
 		})
 	}
+}
+
+// runRoot runs the command line args, its output discarded.
+func runRoot(args ...string) error {
+	root := newRootCmd()
+	root.SetArgs(args)
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	return root.Execute()
 }

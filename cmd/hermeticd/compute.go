@@ -63,6 +63,7 @@ func txComputeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "compute", Short: "Store, instantiate, execute and migrate contracts, manage viewing keys and permits (inputs encrypted unless --plaintext)"}
 	cmd.AddCommand(storeCodeCmd(g), instantiateCmd(g), executeCmd(g), migrateCmd(g))
 	cmd.AddCommand(accessTxCmds(g)...)
+	cmd.AddCommand(auditedQueryCmd(g))
 	return cmd
 }
 
@@ -184,6 +185,15 @@ func executeContract(g *globals, cmd *cobra.Command, f *contractTxFlags, addr ke
 	return g.client().Execute(cmd.Context(), k, addr, msg, f.plaintext, funds, o)
 }
 
+// executeAndPrint executes msg (no funds) and prints the result.
+func executeAndPrint(g *globals, cmd *cobra.Command, f *contractTxFlags, addr keys.ContractAddress, msg []byte) error {
+	r, err := executeContract(g, cmd, f, addr, msg, 0)
+	if err != nil {
+		return err
+	}
+	return printContractResult(g, cmd, r)
+}
+
 func migrateCmd(g *globals) *cobra.Command {
 	var f contractTxFlags
 	cmd := &cobra.Command{
@@ -251,24 +261,9 @@ shell's history and the process list.`,
 			if err := auth.check(); err != nil {
 				return err
 			}
-			msg := []byte(args[1])
-			switch {
-			case auth.permit != "":
-				if msg, err = withPermit(auth.permit, msg); err != nil {
-					return err
-				}
-			case auth.viewingKey != "":
-				account := ""
-				if auth.address != "" {
-					a, err := queryAccount(g, &kf, auth.address)
-					if err != nil {
-						return fmt.Errorf("--address: %w", err)
-					}
-					account = a.String()
-				}
-				if msg, err = withViewingKey(msg, auth.viewingKey, account); err != nil {
-					return err
-				}
+			msg, err := auth.apply(g, &kf, []byte(args[1]))
+			if err != nil {
+				return err
 			}
 			out, err := g.client().Query(cmd.Context(), addr, msg, plaintext)
 			if err != nil {
@@ -280,9 +275,7 @@ shell's history and the process list.`,
 	}
 	kf.register(q)
 	q.Flags().BoolVar(&plaintext, "plaintext", false, "send the query unencrypted")
-	q.Flags().StringVar(&auth.permit, "permit", "", "authorise the query with the permit in `FILE` (from 'permit sign'): sends {\"with_permit\":{\"permit\":...,\"query\":MSG}}")
-	q.Flags().StringVar(&auth.viewingKey, "viewing-key", "", "authorise the query with the viewing `KEY` (a secret): sets \"key\" (and \"address\") in MSG's body")
-	q.Flags().StringVar(&auth.address, "address", "", "with --viewing-key: the account whose key it is, a bech32 `ADDR` or a key name (required unless MSG names the account)")
+	auth.register(q)
 	code := &cobra.Command{
 		Use:   "code CODE_ID",
 		Short: "Show stored code: hash, size, capabilities, entry points",
@@ -325,7 +318,7 @@ shell's history and the process list.`,
 			})
 		},
 	}
-	cmd.AddCommand(code, contract, q)
+	cmd.AddCommand(code, contract, q, accessRecordsCmd(g))
 	return cmd
 }
 
