@@ -85,9 +85,11 @@ func BenchmarkGoCounter(b *testing.B) {
 		v, c, s, cl := setup(b, defaultPoolPerCode)
 		p, err := v.program(c.Hash)
 		require.NoError(b, err)
-		ctx := context.WithValue(b.Context(), callEnvKey{}, &callEnv{store: s})
+		ce := &callEnv{store: s}
+		ctx := context.WithValue(b.Context(), callEnvKey{}, ce)
 		in, err := v.acquire(ctx, p)
 		require.NoError(b, err)
+		ce.inst = in
 		defer in.close(ctx)
 		for b.Loop() {
 			b.StopTimer()
@@ -97,7 +99,7 @@ func BenchmarkGoCounter(b *testing.B) {
 			b.StartTimer()
 			in.wasi.setCall(cl.Env)
 			in.gas.Set(cl.GasLimit)
-			if _, err := v.run(ctx, in.mod, cl, true); err != nil {
+			if _, err := v.run(ctx, in, cl, true); err != nil {
 				b.Fatal(err)
 			}
 		}

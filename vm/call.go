@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/hermetic-chain/hermetic/state"
@@ -77,9 +76,10 @@ func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	ce.inst = in
 	in.wasi.setCall(c.Env)
 	in.gas.Set(c.GasLimit)
-	res, err := v.run(ctx, in.mod, c, withInfo)
+	res, err := v.run(ctx, in, c, withInfo)
 	left := in.gas.Get()
 	v.release(ctx, p, in, err == nil)
 	if err != nil {
@@ -90,7 +90,8 @@ func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
 
 // run passes the inputs, calls the entry point and reads its result. The
 // instance is initialised already.
-func (v *VM) run(ctx context.Context, mod api.Module, c Call, withInfo bool) ([]byte, error) {
+func (v *VM) run(ctx context.Context, in *instance, c Call, withInfo bool) ([]byte, error) {
+	mod := in.mod
 	envJSON, err := json.Marshal(c.Env)
 	if err != nil {
 		return nil, err
@@ -105,17 +106,17 @@ func (v *VM) run(ctx context.Context, mod api.Module, c Call, withInfo bool) ([]
 		inputs = append(inputs, infoJSON)
 	}
 	inputs = append(inputs, c.Msg)
-	for _, in := range inputs {
-		if err := take(mod, GasPerByte*uint64(len(in))); err != nil {
+	for _, input := range inputs {
+		if err := take(mod, GasPerByte*uint64(len(input))); err != nil {
 			return nil, err
 		}
-		ptr, err := passBytes(ctx, mod, in)
+		ptr, err := passBytes(ctx, mod, input)
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, uint64(ptr))
 	}
-	out, err := mod.ExportedFunction(c.Entry).Call(ctx, args...)
+	out, err := in.export(c.Entry).Call(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -92,6 +92,7 @@ type callEnv struct {
 	iterators []state.Iterator
 	debug     func(msg string)
 	abort     string
+	inst      *instance // the instance the call runs in, for its exports
 }
 
 type callEnvKey struct{}

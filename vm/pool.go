@@ -113,6 +113,26 @@ type instance struct {
 	wasi    *wasiState
 	snap    *snapshot           // what the instance resets to; nil: not poolable
 	globals []api.MutableGlobal // snap.names, in order
+	// funcs are the exports the VM has called, kept: wazero's
+	// ExportedFunction makes a new call engine (and stack) each time,
+	// about 10 µs, and a call uses allocate once per input and per host
+	// result.
+	funcs map[string]api.Function
+}
+
+// export returns the exported function name, or nil.
+func (in *instance) export(name string) api.Function {
+	if f, ok := in.funcs[name]; ok {
+		return f
+	}
+	f := in.mod.ExportedFunction(name)
+	if f != nil {
+		if in.funcs == nil {
+			in.funcs = map[string]api.Function{}
+		}
+		in.funcs[name] = f
+	}
+	return f
 }
 
 func (in *instance) close(ctx context.Context) { _ = in.mod.Close(ctx) }
@@ -234,7 +254,7 @@ func (v *VM) initialize(ctx context.Context, p *program, in *instance) error {
 	in.wasi.setInit(p.hash)
 	in.gas.Set(InitGas)
 	ctx = context.WithValue(ctx, callEnvKey{}, (*callEnv)(nil))
-	_, err := in.mod.ExportedFunction("_initialize").Call(ctx)
+	_, err := in.export("_initialize").Call(ctx)
 	if err == nil {
 		return nil
 	}

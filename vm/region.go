@@ -66,7 +66,12 @@ func writeBytes(mem api.Memory, ptr uint32, data []byte) error {
 // passBytes allocates a region in the contract with its own allocate export
 // and copies data into it, returning the region pointer.
 func passBytes(ctx context.Context, mod api.Module, data []byte) (uint32, error) {
-	alloc := mod.ExportedFunction("allocate")
+	var alloc api.Function
+	if e := envOf(ctx); e != nil && e.inst != nil && e.inst.mod == mod {
+		alloc = e.inst.export("allocate")
+	} else {
+		alloc = mod.ExportedFunction("allocate")
+	}
 	res, err := alloc.Call(ctx, uint64(len(data)))
 	if err != nil {
 		return 0, err
