@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/app"
@@ -29,8 +28,9 @@ const DefaultNode = "http://127.0.0.1:1317"
 
 // Client talks to one node's API.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	cache cache
 }
 
 // New returns a client of the API at base (e.g. "http://127.0.0.1:1317").
@@ -38,7 +38,7 @@ func New(base string) *Client {
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
 	}
-	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	return &Client{base: strings.TrimRight(base, "/"), http: newHTTPClient()}
 }
 
 // BaseURL returns the API address the client talks to.

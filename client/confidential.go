@@ -44,28 +44,46 @@ func (c *Client) Registration(ctx context.Context, pub []byte) (app.Registration
 }
 
 // Encryptor encrypts contract inputs for one network and reads the answers.
-// It fetches the tx key once.
+// It fetches the tx key once (a failed fetch is tried again on the next
+// call) and is safe for concurrent use.
 type Encryptor struct {
 	c     *Client
-	once  sync.Once
+	mu    sync.Mutex
 	txKey []byte
-	err   error
 }
 
-// Encryptor returns an encryptor for the client's network.
-func (c *Client) Encryptor() *Encryptor { return &Encryptor{c: c} }
+// Encryptor returns the client's encryptor for its network: the same one on
+// every call, so the tx key is fetched once per client.
+func (c *Client) Encryptor() *Encryptor {
+	c.cache.encMaker.Do(func() { c.cache.enc = &Encryptor{c: c} })
+	return c.cache.enc
+}
+
+// key returns the network's tx key, fetching it on first use.
+func (e *Encryptor) key(ctx context.Context) ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.txKey == nil {
+		k, err := e.c.TxKey(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("fetch tx key: %w", err)
+		}
+		e.txKey = k
+	}
+	return e.txKey, nil
+}
 
 // Encrypt encrypts msg for the contract whose code hash is codeHash (CRYPTO.md
 // §2) with a fresh key and nonce. It returns the wire to put in the
 // transaction and the session that decrypts the answer.
 func (e *Encryptor) Encrypt(ctx context.Context, codeHash [32]byte, msg []byte) ([]byte, *Session, error) {
-	e.once.Do(func() { e.txKey, e.err = e.c.TxKey(ctx) })
-	if e.err != nil {
-		return nil, nil, fmt.Errorf("fetch tx key: %w", e.err)
-	}
-	wire, s, err := cryptobox.EncryptInput(rand.Reader, e.txKey, codeHash, msg)
+	txKey, err := e.key(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	wire, s, err := cryptobox.EncryptInput(rand.Reader, txKey, codeHash, msg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encrypt input: %w", err)
 	}
 	return wire, &Session{s: s}, nil
 }

@@ -33,15 +33,6 @@ func (c *Client) ContractInfo(ctx context.Context, addr keys.ContractAddress) (c
 	return ci, c.do(ctx, http.MethodGet, "/hermetic/v1/contracts/"+addr.String(), nil, &ci)
 }
 
-// codeHashOf returns the code hash of a code id.
-func (c *Client) codeHashOf(ctx context.Context, id uint64) ([32]byte, error) {
-	ci, err := c.CodeInfo(ctx, id)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	return ci.Hash()
-}
-
 // ContractResult is a contract transaction's outcome, decrypted.
 type ContractResult struct {
 	TxHash   string
@@ -140,19 +131,32 @@ func decryptData(sess *Session, data []byte) ([]byte, error) {
 }
 
 // Execute calls a contract; msg is encrypted for it unless plaintext, and
-// the answer decrypted.
+// the answer decrypted. The contract's code hash comes from the client's
+// cache; if the chain refuses the input because the contract was migrated
+// meanwhile (cryptobox.ErrWrongCodeHash), Execute looks the code up again
+// and sends the transaction once more (with o.Sequence, at the next
+// sequence: the refused transaction used its own).
 func (c *Client) Execute(ctx context.Context, key keys.PrivKey, contract keys.ContractAddress, msg []byte, plaintext bool, funds uint64, o TxOptions) (ContractResult, error) {
+	out, err := c.execute(ctx, key, contract, msg, plaintext, funds, o)
+	if plaintext || !wrongCodeHash(err) {
+		return out, err
+	}
+	c.cache.forget(contract)
+	if o.Sequence != nil {
+		next := *o.Sequence + 1
+		o.Sequence = &next
+	}
+	return c.execute(ctx, key, contract, msg, plaintext, funds, o)
+}
+
+func (c *Client) execute(ctx context.Context, key keys.PrivKey, contract keys.ContractAddress, msg []byte, plaintext bool, funds uint64, o TxOptions) (ContractResult, error) {
 	m := &tx.MsgExecute{Sender: key.PubKey().Address(), Contract: contract, Msg: msg, Plaintext: plaintext}
 	if funds > 0 {
 		m.Funds = tx.Coin{Denom: tx.Denom, Amount: funds}
 	}
 	var sess *Session
 	if !plaintext {
-		ci, err := c.ContractInfo(ctx, contract)
-		if err != nil {
-			return ContractResult{}, err
-		}
-		hash, err := c.codeHashOf(ctx, ci.CodeID)
+		hash, err := c.contractCodeHash(ctx, contract)
 		if err != nil {
 			return ContractResult{}, err
 		}
@@ -169,16 +173,25 @@ func (c *Client) Execute(ctx context.Context, key keys.PrivKey, contract keys.Co
 }
 
 // Query asks a contract; msg is encrypted for it unless plaintext, and the
-// answer (or the contract's error) decrypted.
+// answer (or the contract's error) decrypted. The contract's code hash and
+// the network's tx key come from the client's cache, so a query is one
+// request once they are known; if the node refuses the input because the
+// contract was migrated meanwhile (cryptobox.ErrWrongCodeHash), Query looks
+// the code up again and asks once more.
 func (c *Client) Query(ctx context.Context, contract keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
+	out, err := c.query(ctx, contract, msg, plaintext)
+	if plaintext || !wrongCodeHash(err) {
+		return out, err
+	}
+	c.cache.forget(contract)
+	return c.query(ctx, contract, msg, plaintext)
+}
+
+func (c *Client) query(ctx context.Context, contract keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
 	req := api.ContractQueryRequest{Msg: msg, Plaintext: plaintext}
 	var sess *Session
 	if !plaintext {
-		ci, err := c.ContractInfo(ctx, contract)
-		if err != nil {
-			return nil, err
-		}
-		hash, err := c.codeHashOf(ctx, ci.CodeID)
+		hash, err := c.contractCodeHash(ctx, contract)
 		if err != nil {
 			return nil, err
 		}
