@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,12 +68,29 @@ type Options struct {
 	VM *vm.VM
 }
 
-// App implements abci.Application. CometBFT's local client serialises all
-// calls into it, so its fields need no lock; the read-only query methods
-// (Account, Validators, ...) work on immutable snapshots and may run
-// concurrently with block execution.
+// App implements abci.Application.
+//
+// Concurrency: the node gives each ABCI connection its own lock (CometBFT's
+// connection-synchronised local client), so that the mempool's CheckTx runs
+// while a block executes instead of waiting for it: a validator keeps
+// accepting transactions during FinalizeBlock. The app keeps the two sides
+// apart itself. The consensus side (InitChain, Info, Prepare/Process
+// Proposal, FinalizeBlock, Commit) holds mu and alone touches the working
+// tree and the block context. The mempool side (CheckTx) holds mempoolMu and
+// works on check, a cache over the last committed version — an immutable
+// snapshot — plus the transactions it accepted; Commit resets it under
+// mempoolMu. Before the first commit there is no snapshot, and CheckTx takes
+// mu as well. What both sides read (chain id, parameters, gas limit,
+// enclave configuration) is written only by InitChain and at start-up; the
+// signature cache has its own lock. Contracts never run in CheckTx, so the
+// enclave and the VM are used by the consensus side and by queries only.
+// Lock order: mu before mempoolMu. The read-only query methods (Account,
+// Validators, ...) work on immutable snapshots and take no lock.
 type App struct {
 	abci.BaseApplication
+
+	mu        sync.Mutex // the consensus side
+	mempoolMu sync.Mutex // the mempool side: check and pending
 
 	log       *slog.Logger
 	tree      *state.Tree
@@ -83,7 +101,6 @@ type App struct {
 	enclaveCfg EnclaveGenesis // network keys and attestation policy
 	compute    *compute.Keeper
 
-	inCheck   bool         // CheckTx is running
 	lastNanos atomic.Int64 // time of the last finalized block, for queries
 
 	chainID string
@@ -105,6 +122,15 @@ type blockContext struct {
 	touched []keys.Address // validators whose power may have changed
 	txIndex uint32
 	pos     cryptobox.WritePos // counts the block's contract-state writes
+}
+
+// txEnv is what a transaction runs in: the block (FinalizeBlock's, or a
+// stand-in in CheckTx, which never reaches the chain) and whether the
+// transaction is only being checked for the mempool, in which case no
+// contract runs.
+type txEnv struct {
+	check bool
+	block *blockContext
 }
 
 func (b *blockContext) touchValidator(op keys.Address) {
@@ -174,6 +200,8 @@ func (a *App) Params() Params { return a.params }
 // Info tells CometBFT how far the application's state is, so that it replays
 // the blocks the application has not committed (after a crash, for instance).
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	resp := &abci.ResponseInfo{Data: "hermetic", Version: "1", AppVersion: AppVersion, LastBlockHeight: a.tree.Version()}
 	if resp.LastBlockHeight > 0 {
 		resp.LastBlockAppHash = a.tree.Hash()
@@ -183,6 +211,8 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 
 // InitChain writes the genesis state and returns the genesis validator set.
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var g GenesisState
 	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
 		return nil, fmt.Errorf("decode genesis app_state: %w", err)
@@ -239,6 +269,8 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 // ProcessProposal rejects a proposed block whose transactions do not decode
 // or together exceed the block gas limit. It is deterministic.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var gas int64
 	for _, raw := range req.Txs {
 		if len(raw) > a.params.MaxTxBytes {
@@ -259,12 +291,15 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // FinalizeBlock executes a decided block's transactions in order and returns
 // their results, the validator updates and the new app hash.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.block = blockContext{height: req.Height, time: req.Time, pos: cryptobox.WritePos{Height: uint64(req.Height)}}
 	a.lastNanos.Store(req.Time.UnixNano())
+	env := &txEnv{block: &a.block}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		a.block.txIndex = uint32(i)
-		results[i] = a.runTx(a.tree, raw)
+		results[i] = a.runTx(env, a.tree, raw)
 		if results[i].Codespace == "" && results[i].Code == 1 {
 			// An error the app does not classify is a bug or a broken store:
 			// stop rather than commit a state other nodes may not share.
@@ -299,13 +334,17 @@ func (a *App) validatorUpdates() ([]abci.ValidatorUpdate, error) {
 // Commit makes the block's state durable, atomically, and resets the mempool
 // state to it.
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	_, version, err := a.tree.Commit()
 	if err != nil {
 		return nil, fmt.Errorf("commit state at height %d: %w", a.block.height, err)
 	}
 	a.committed.Store(version)
+	a.mempoolMu.Lock()
 	a.check = nil
 	a.pending = pendingTxs{}
+	a.mempoolMu.Unlock()
 	return &abci.ResponseCommit{}, nil
 }
 
@@ -328,7 +367,7 @@ func result(err error, gasWanted, gasUsed uint64) *abci.ExecTxResult {
 // if all of them succeed. So a transaction whose messages fail (out of gas
 // included) still pays its fee and uses its sequence number. CheckTx
 // discards everything unless the whole transaction succeeds.
-func (a *App) runTx(s state.Store, raw []byte) *abci.ExecTxResult {
+func (a *App) runTx(env *txEnv, s state.Store, raw []byte) *abci.ExecTxResult {
 	if len(raw) > a.params.MaxTxBytes {
 		return result(fmt.Errorf("%w: %d bytes, limit %d", ErrTxTooLarge, len(raw), a.params.MaxTxBytes), 0, 0)
 	}
@@ -361,7 +400,7 @@ func (a *App) runTx(s state.Store, raw []byte) *abci.ExecTxResult {
 			msgs.Discard()
 			return result(fmt.Errorf("%w: message %d has type %q", ErrUnknownMessage, i, m.TypeURL), t.GasLimit, meter.Used())
 		}
-		mr, err := h(a, ms, signer, m.Value)
+		mr, err := h(a, env, ms, signer, m.Value)
 		if err != nil {
 			msgs.Discard()
 			return result(fmt.Errorf("message %d: %w", i, err), t.GasLimit, meter.Used())

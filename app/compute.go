@@ -69,9 +69,9 @@ func rawBalanceKey(addr []byte) []byte { return append([]byte{prefixBalance}, ad
 
 // computeBlock is the block a contract call sees. Contracts run only in
 // FinalizeBlock (CheckTx does not run them).
-func (a *App) computeBlock() compute.Block {
-	a.block.pos.TxIndex = uint64(a.block.txIndex)
-	return compute.Block{Height: a.block.height, Time: a.block.time, ChainID: a.chainID, TxIndex: a.block.txIndex, Pos: &a.block.pos}
+func (a *App) computeBlock(b *blockContext) compute.Block {
+	b.pos.TxIndex = uint64(b.txIndex)
+	return compute.Block{Height: b.height, Time: b.time, ChainID: a.chainID, TxIndex: b.txIndex, Pos: &b.pos}
 }
 
 // computeStore splits a message's store into the state the contract call
@@ -118,7 +118,7 @@ func remaining(m *GasMeter) uint64 {
 // the block (as the Cosmos SDK's CheckTx runs only its ante handler).
 // Their gas is charged in the block.
 
-func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreCode) (msgResult, error) {
+func handleStoreCode(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgStoreCode) (msgResult, error) {
 	if err := authorize(signer, m.Sender); err != nil {
 		return msgResult{}, err
 	}
@@ -130,7 +130,7 @@ func handleStoreCode(a *App, s state.Store, signer keys.Address, m *tx.MsgStoreC
 	if err := meter.Consume(GasStoreCodePerByte*uint64(len(m.WASM)), "store code"); err != nil {
 		return msgResult{}, err
 	}
-	if a.inCheck {
+	if env.check {
 		return msgResult{}, nil
 	}
 	id, info, err := k.StoreCode(context.Background(), st, m.Sender, m.WASM)
@@ -164,7 +164,7 @@ func contractEvents(addr keys.ContractAddress, res compute.Result) []abci.Event 
 // CheckTx only checks that the code or contract exists (exists) and runs
 // nothing. Otherwise run gets what is left of the transaction's gas in VM
 // gas, and what the VM used is charged. ran is false in CheckTx.
-func (a *App) contractCall(s state.Store, signer, sender keys.Address, funds tx.Coin, what string,
+func (a *App) contractCall(env *txEnv, s state.Store, signer, sender keys.Address, funds tx.Coin, what string,
 	exists func(state.Store) error,
 	run func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error),
 ) (res compute.Result, ran bool, err error) {
@@ -184,16 +184,16 @@ func (a *App) contractCall(s state.Store, signer, sender keys.Address, funds tx.
 	if err := meter.Consume(GasContractCall, what); err != nil {
 		return res, false, err
 	}
-	if a.inCheck {
+	if env.check {
 		return res, false, exists(st)
 	}
-	res, err = run(k, st, a.computeBlock(), remaining(meter))
+	res, err = run(k, st, a.computeBlock(env.block), remaining(meter))
 	return res, true, charge(meter, res.GasUsed, err)
 }
 
-func handleInstantiate(a *App, s state.Store, signer keys.Address, m *tx.MsgInstantiate) (msgResult, error) {
+func handleInstantiate(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgInstantiate) (msgResult, error) {
 	var addr keys.ContractAddress
-	res, ran, err := a.contractCall(s, signer, m.Sender, m.Funds, "instantiate",
+	res, ran, err := a.contractCall(env, s, signer, m.Sender, m.Funds, "instantiate",
 		func(st state.Store) error { _, err := compute.Code(st, m.CodeID); return err },
 		func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error) {
 			var res compute.Result
@@ -215,8 +215,8 @@ func contractExists(addr keys.ContractAddress) func(state.Store) error {
 	return func(st state.Store) error { _, err := compute.Contract(st, addr); return err }
 }
 
-func handleExecute(a *App, s state.Store, signer keys.Address, m *tx.MsgExecute) (msgResult, error) {
-	res, ran, err := a.contractCall(s, signer, m.Sender, m.Funds, "execute", contractExists(m.Contract),
+func handleExecute(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgExecute) (msgResult, error) {
+	res, ran, err := a.contractCall(env, s, signer, m.Sender, m.Funds, "execute", contractExists(m.Contract),
 		func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error) {
 			return k.Execute(context.Background(), st, b, m, gas)
 		})
@@ -226,8 +226,8 @@ func handleExecute(a *App, s state.Store, signer keys.Address, m *tx.MsgExecute)
 	return msgResult{events: contractEvents(m.Contract, res), data: res.Data}, nil
 }
 
-func handleMigrate(a *App, s state.Store, signer keys.Address, m *tx.MsgMigrate) (msgResult, error) {
-	res, ran, err := a.contractCall(s, signer, m.Sender, tx.Coin{}, "migrate", contractExists(m.Contract),
+func handleMigrate(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgMigrate) (msgResult, error) {
+	res, ran, err := a.contractCall(env, s, signer, m.Sender, tx.Coin{}, "migrate", contractExists(m.Contract),
 		func(k *compute.Keeper, st state.Store, b compute.Block, gas uint64) (compute.Result, error) {
 			return k.Migrate(context.Background(), st, b, m, gas)
 		})

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -36,13 +37,31 @@ type pendingTxs map[keys.Address]map[uint64][]byte
 // sender can queue several transactions for a block. A transaction at most
 // MaxSequenceLookahead ahead is held, signature-checked, until the ones before
 // it arrive.
+//
+// CheckTx runs alongside block execution (see App): it verifies the
+// signature before taking any lock (the result lands in the signature
+// cache), and reads the last committed state, not the block being executed.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	if a.check == nil {
-		a.check = state.NewCache(a.tree)
+	t, decodeErr := tx.Decode(req.Tx)
+	if decodeErr == nil && !a.sigs.verified(req.Tx) && t.VerifySignature() == nil {
+		a.sigs.add(req.Tx)
 	}
-	a.inCheck = true
-	defer func() { a.inCheck = false }()
-	if t, err := tx.Decode(req.Tx); err == nil {
+	if a.committed.Load() == 0 {
+		// No committed version to read yet: wait for the consensus side.
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
+	a.mempoolMu.Lock()
+	defer a.mempoolMu.Unlock()
+	if a.check == nil {
+		base, err := a.checkBase()
+		if err != nil {
+			return nil, err
+		}
+		a.check = state.NewCache(base)
+	}
+	env := &txEnv{check: true, block: &blockContext{height: a.committed.Load() + 1, time: time.Unix(0, a.lastNanos.Load()).UTC()}}
+	if decodeErr == nil {
 		res, held, err := a.holdIfAhead(t, req.Tx)
 		if err != nil {
 			return nil, err
@@ -51,11 +70,26 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 			return checkResponse(res), nil
 		}
 	}
-	res, err := a.checkAndApply(req.Tx)
+	res, err := a.checkAndApply(env, req.Tx)
 	if err != nil {
 		return nil, err
 	}
 	return checkResponse(res), nil
+}
+
+// checkBase is the state CheckTx starts from after a commit: the last
+// committed version, read-only; before the first commit, the tree itself
+// (CheckTx then holds mu).
+func (a *App) checkBase() (state.Store, error) {
+	v := a.committed.Load()
+	if v == 0 {
+		return a.tree, nil
+	}
+	base, err := a.tree.ReadOnly(v)
+	if err != nil {
+		return nil, fmt.Errorf("mempool state at height %d: %w", v, err)
+	}
+	return base, nil
 }
 
 func checkResponse(r *abci.ExecTxResult) *abci.ResponseCheckTx {
@@ -64,9 +98,9 @@ func checkResponse(r *abci.ExecTxResult) *abci.ResponseCheckTx {
 
 // checkAndApply runs raw on the mempool state, keeps its effects if it
 // passes, and then applies any held successors of the same sender.
-func (a *App) checkAndApply(raw []byte) (*abci.ExecTxResult, error) {
+func (a *App) checkAndApply(env *txEnv, raw []byte) (*abci.ExecTxResult, error) {
 	txc := state.NewCache(a.check)
-	res := a.runTx(txc, raw)
+	res := a.runTx(env, txc, raw)
 	if res.Code != 0 {
 		txc.Discard()
 		return res, nil
@@ -86,7 +120,7 @@ func (a *App) checkAndApply(raw []byte) (*abci.ExecTxResult, error) {
 		}
 		delete(a.pending[sender], next)
 		hc := state.NewCache(a.check)
-		if r := a.runTx(hc, held); r.Code != 0 {
+		if r := a.runTx(env, hc, held); r.Code != 0 {
 			// It no longer executes (funds spent meanwhile): the recheck
 			// after the next block removes it from the mempool.
 			hc.Discard()
@@ -136,6 +170,8 @@ func (a *App) holdIfAhead(t *tx.Tx, raw []byte) (*abci.ExecTxResult, bool, error
 // committed sequence is left out), while they fit the block's byte and gas
 // limits.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var bytes, gas int64
 	txs := make([][]byte, 0, len(req.Txs))
 	next := map[keys.Address]uint64{}

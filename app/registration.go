@@ -119,16 +119,16 @@ func (a *App) register(s state.Store, reg enclave.Registration, height int64) ([
 	return seeds, s.Set(k, bz)
 }
 
-func handleRegister(a *App, s state.Store, _ keys.Address, m *tx.MsgRegisterEnclave) ([]abci.Event, error) {
+func handleRegister(a *App, env *txEnv, s state.Store, _ keys.Address, m *tx.MsgRegisterEnclave) ([]abci.Event, error) {
 	reg := enclave.Registration{PubKey: m.PubKey, Report: enclave.Report{
 		Type: m.ReportType, Measurement: m.Measurement, ReportData: m.ReportData, Evidence: m.Evidence,
 	}}
-	if _, err := a.register(s, reg, a.block.height); err != nil {
+	if _, err := a.register(s, reg, env.block.height); err != nil {
 		return nil, err
 	}
 	return []abci.Event{{Type: "enclave_registered", Attributes: []abci.EventAttribute{
 		{Key: "pub_key", Value: fmt.Sprintf("%x", m.PubKey), Index: true},
-		{Key: "height", Value: strconv.FormatInt(a.block.height, 10)},
+		{Key: "height", Value: strconv.FormatInt(env.block.height, 10)},
 	}}}, nil
 }
 

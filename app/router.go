@@ -13,7 +13,7 @@ import (
 
 // handler executes one message of a transaction signed by signer. It writes
 // only through s, which the caller discards if any message fails.
-type handler func(a *App, s state.Store, signer keys.Address, value []byte) (msgResult, error)
+type handler func(a *App, env *txEnv, s state.Store, signer keys.Address, value []byte) (msgResult, error)
 
 // msgResult is what a message produced: its events and its response data
 // (contract messages' data, encrypted for the sender when the input was).
@@ -32,8 +32,8 @@ type message interface {
 func route[M any, PM interface {
 	*M
 	message
-}](run func(a *App, s state.Store, signer keys.Address, m PM) (msgResult, error)) handler {
-	return func(a *App, s state.Store, signer keys.Address, value []byte) (msgResult, error) {
+}](run func(a *App, env *txEnv, s state.Store, signer keys.Address, m PM) (msgResult, error)) handler {
+	return func(a *App, env *txEnv, s state.Store, signer keys.Address, value []byte) (msgResult, error) {
 		m := PM(new(M))
 		if err := m.Unmarshal(value); err != nil {
 			return msgResult{}, fmt.Errorf("%w: %s: %v", ErrTxDecode, m.TypeURL(), err)
@@ -41,14 +41,14 @@ func route[M any, PM interface {
 		if err := m.ValidateBasic(); err != nil {
 			return msgResult{}, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, m.TypeURL(), err)
 		}
-		return run(a, s, signer, m)
+		return run(a, env, s, signer, m)
 	}
 }
 
 // events adapts a handler that produces only events.
-func events[PM any](run func(a *App, s state.Store, signer keys.Address, m PM) ([]abci.Event, error)) func(a *App, s state.Store, signer keys.Address, m PM) (msgResult, error) {
-	return func(a *App, s state.Store, signer keys.Address, m PM) (msgResult, error) {
-		ev, err := run(a, s, signer, m)
+func events[PM any](run func(a *App, env *txEnv, s state.Store, signer keys.Address, m PM) ([]abci.Event, error)) func(a *App, env *txEnv, s state.Store, signer keys.Address, m PM) (msgResult, error) {
+	return func(a *App, env *txEnv, s state.Store, signer keys.Address, m PM) (msgResult, error) {
+		ev, err := run(a, env, s, signer, m)
 		return msgResult{events: ev}, err
 	}
 }
@@ -81,7 +81,7 @@ func authorize(signer, owner keys.Address) error {
 	return nil
 }
 
-func handleSend(a *App, s state.Store, signer keys.Address, m *tx.MsgSend) ([]abci.Event, error) {
+func handleSend(a *App, _ *txEnv, s state.Store, signer keys.Address, m *tx.MsgSend) ([]abci.Event, error) {
 	if err := authorize(signer, m.From); err != nil {
 		return nil, err
 	}
@@ -98,14 +98,14 @@ func handleSend(a *App, s state.Store, signer keys.Address, m *tx.MsgSend) ([]ab
 	}}}, nil
 }
 
-func handleBond(a *App, s state.Store, signer keys.Address, m *tx.MsgBond) ([]abci.Event, error) {
+func handleBond(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgBond) ([]abci.Event, error) {
 	if err := authorize(signer, m.Delegator); err != nil {
 		return nil, err
 	}
 	if err := checkDenom(m.Amount); err != nil {
 		return nil, err
 	}
-	if err := a.bond(s, m); err != nil {
+	if err := a.bond(env, s, m); err != nil {
 		return nil, err
 	}
 	return []abci.Event{{Type: "bond", Attributes: []abci.EventAttribute{
@@ -115,14 +115,14 @@ func handleBond(a *App, s state.Store, signer keys.Address, m *tx.MsgBond) ([]ab
 	}}}, nil
 }
 
-func handleUnbond(a *App, s state.Store, signer keys.Address, m *tx.MsgUnbond) ([]abci.Event, error) {
+func handleUnbond(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgUnbond) ([]abci.Event, error) {
 	if err := authorize(signer, m.Delegator); err != nil {
 		return nil, err
 	}
 	if err := checkDenom(m.Amount); err != nil {
 		return nil, err
 	}
-	if err := a.unbond(s, m); err != nil {
+	if err := a.unbond(env, s, m); err != nil {
 		return nil, err
 	}
 	return []abci.Event{{Type: "unbond", Attributes: []abci.EventAttribute{

@@ -77,7 +77,7 @@ func Validators(s state.Store) ([]Validator, error) {
 	return out, it.Error()
 }
 
-func (a *App) bond(s state.Store, m *tx.MsgBond) error {
+func (a *App) bond(env *txEnv, s state.Store, m *tx.MsgBond) error {
 	v, err := getValidator(s, m.Validator)
 	if err != nil {
 		return err
@@ -97,11 +97,11 @@ func (a *App) bond(s state.Store, m *tx.MsgBond) error {
 	if err := setValidator(s, v); err != nil {
 		return err
 	}
-	a.block.touchValidator(m.Validator)
+	env.block.touchValidator(m.Validator)
 	return nil
 }
 
-func (a *App) unbond(s state.Store, m *tx.MsgUnbond) error {
+func (a *App) unbond(env *txEnv, s state.Store, m *tx.MsgUnbond) error {
 	v, err := getValidator(s, m.Validator)
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (a *App) unbond(s state.Store, m *tx.MsgUnbond) error {
 	if err := addBalance(s, m.Delegator, m.Amount.Amount); err != nil {
 		return err
 	}
-	a.block.touchValidator(m.Validator)
+	env.block.touchValidator(m.Validator)
 	return nil
 }
 

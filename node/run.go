@@ -101,7 +101,10 @@ func (n *Node) start(ctx context.Context) error {
 	logger := cometLogger{log: n.log.With("module", "cometbft"), verbose: enabled(n.log, slog.LevelDebug)}
 	n.dbs = new(dbTracker)
 	n.comet, err = cmtnode.NewNodeWithContext(ctx, c, pv, nodeKey,
-		proxy.NewLocalClientCreator(n.app),
+		// One lock per ABCI connection, not one for all: the mempool's
+		// CheckTx runs while a block executes (app.App says how the app
+		// keeps the two apart).
+		proxy.NewConnSyncLocalClientCreator(n.app),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		n.dbs.provide,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
