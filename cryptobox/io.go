@@ -31,11 +31,12 @@ func SealInput(userSK, nonce, txKeyPub []byte, codeHash [32]byte, msg []byte) (w
 	if len(nonce) != nonceSize {
 		return nil, txKey, ErrBadKey
 	}
-	userPub, err := PublicKey(userSK)
+	user, err := NewExchangeKey(userSK)
 	if err != nil {
 		return nil, txKey, err
 	}
-	shared, err := X25519(userSK, txKeyPub)
+	userPub := user.PublicKey()
+	shared, err := user.Shared(txKeyPub)
 	if err != nil {
 		return nil, txKey, err
 	}

@@ -44,13 +44,41 @@ func hkdf2(a, b []byte, info string) [32]byte {
 // X25519 computes the RFC 7748 function X25519(sk, pk). It returns ErrBadKey if either argument is
 // not 32 bytes and ErrLowOrder if pk is a low-order point (the result would be all zero).
 func X25519(sk, pk []byte) ([]byte, error) {
-	if len(sk) != KeySize || len(pk) != KeySize {
+	x, err := NewExchangeKey(sk)
+	if err != nil {
+		return nil, err
+	}
+	return x.Shared(pk)
+}
+
+// ExchangeKey is an X25519 private key parsed once: parsing derives its
+// public key (a base-point multiplication, about 40% of an X25519), which a
+// holder computing many shared secrets with one key — the enclave's I/O key,
+// a client sealing an input — should pay once.
+type ExchangeKey struct{ priv *ecdh.PrivateKey }
+
+// NewExchangeKey parses the 32-byte private key sk. It returns ErrBadKey for
+// a wrong length.
+func NewExchangeKey(sk []byte) (*ExchangeKey, error) {
+	if len(sk) != KeySize {
 		return nil, ErrBadKey
 	}
 	priv, err := ecdh.X25519().NewPrivateKey(sk)
 	if err != nil {
 		return nil, ErrBadKey
 	}
+	return &ExchangeKey{priv: priv}, nil
+}
+
+// PublicKey returns the key's X25519 public key.
+func (x *ExchangeKey) PublicKey() []byte { return x.priv.PublicKey().Bytes() }
+
+// Shared computes X25519(sk, pk), with the errors of X25519.
+func (x *ExchangeKey) Shared(pk []byte) ([]byte, error) {
+	if len(pk) != KeySize {
+		return nil, ErrBadKey
+	}
+	priv := x.priv
 	pub, err := ecdh.X25519().NewPublicKey(pk)
 	if err != nil {
 		return nil, ErrBadKey
@@ -78,14 +106,11 @@ func isZero(b []byte) bool {
 // PublicKey returns the X25519 public key of the 32-byte private key sk (base point
 // multiplication). It returns ErrBadKey for a wrong length.
 func PublicKey(sk []byte) ([]byte, error) {
-	if len(sk) != KeySize {
-		return nil, ErrBadKey
-	}
-	priv, err := ecdh.X25519().NewPrivateKey(sk)
+	x, err := NewExchangeKey(sk)
 	if err != nil {
-		return nil, ErrBadKey
+		return nil, err
 	}
-	return priv.PublicKey().Bytes(), nil
+	return x.PublicKey(), nil
 }
 
 // Orders of the keys derived from a seed with [Derive] (CRYPTO.md §1).

@@ -43,6 +43,7 @@ type Enclave struct {
 	mu        sync.Mutex
 	seeds     [][]byte // oldest first
 	ioSK      []byte
+	ioKey     *cryptobox.ExchangeKey // ioSK parsed, for sharedSecret
 	seedExSK  []byte
 	stateIKMs [][]byte
 	regSK     []byte
@@ -184,6 +185,7 @@ func (e *Enclave) setSeeds(seeds [][]byte) {
 	sx := cryptobox.Derive(cur, cryptobox.OrderSeedExchange)
 	io := cryptobox.Derive(cur, cryptobox.OrderIOExchange)
 	e.seeds, e.seedExSK, e.ioSK = seeds, sx[:], io[:]
+	e.ioKey, _ = cryptobox.NewExchangeKey(e.ioSK) // 32 bytes: cannot fail
 	e.stateIKMs = e.stateIKMs[:0]
 	for _, s := range seeds {
 		ikm := cryptobox.Derive(s, cryptobox.OrderStateIKM)
@@ -357,7 +359,7 @@ func (e *Enclave) sharedSecret(pub []byte) ([]byte, error) {
 	if len(e.seeds) == 0 {
 		return nil, enclave.ErrNoSeed
 	}
-	s, err := cryptobox.X25519(e.ioSK, pub)
+	s, err := e.ioKey.Shared(pub)
 	if err != nil {
 		return nil, err
 	}
