@@ -38,6 +38,15 @@
 // by //go:build wasip1, so the contract's package also builds on the host,
 // where its handlers can be unit-tested.
 //
+// Every call starts from a snapshot the VM takes after start-up, so a
+// contract should call WarmJSON from an init function with the types it
+// decodes and encodes (its messages and answers): encoding/json then builds
+// their reflection data once, into the snapshot, instead of in every call.
+// The SDK does this for its own types, and NewItem and NewMap for the types
+// they store. Access records of audited reads (RecordAccess, AccessRecords),
+// viewing keys and permits are described in audit.go, viewingkey.go and
+// permit.go.
+//
 // Handlers get a Deps: Storage (the contract's key-value state, with
 // ordered iteration), API (addresses, signatures, debug output) and Querier
 // (queries of the chain and of other contracts). Item and Map give typed,
