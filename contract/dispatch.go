@@ -57,12 +57,12 @@ func dispatch(h Handlers, entry string, deps Deps, envJSON, infoJSON, msg []byte
 		}
 	}()
 	var env Env
-	if err := json.Unmarshal(envJSON, &env); err != nil {
+	if err := decodeEnv(envJSON, &env); err != nil {
 		return errorResult(query, "decode env: "+err.Error())
 	}
 	var info MessageInfo
 	if entry == EntryInstantiate || entry == EntryExecute {
-		if err := json.Unmarshal(infoJSON, &info); err != nil {
+		if err := decodeInfo(infoJSON, &info); err != nil {
 			return errorResult(query, "decode info: "+err.Error())
 		}
 	}

@@ -354,6 +354,9 @@ type (
 // its one key and its body. A bare string "name" (a unit variant) gives the
 // name and a nil body.
 func Variant(msg []byte) (name string, body json.RawMessage, err error) {
+	if name, body, ok := variantFast(msg); ok {
+		return name, body, nil
+	}
 	var s string
 	if json.Unmarshal(msg, &s) == nil {
 		return s, nil, nil
