@@ -53,6 +53,7 @@ func BenchmarkTokenBlock(b *testing.B) {
 	_, _ = rand.Read(wallet)
 
 	const perBlock = 100
+	var gasUsed int64
 	for _, plaintext := range []bool{true, false} {
 		name := map[bool]string{true: "plaintext", false: "confidential"}[plaintext]
 		b.Run(name, func(b *testing.B) {
@@ -75,8 +76,10 @@ func BenchmarkTokenBlock(b *testing.B) {
 				if r.TxResults[perBlock-1].Code != 0 {
 					b.Fatal(r.TxResults[perBlock-1].Log)
 				}
+				gasUsed = r.TxResults[perBlock-1].GasUsed
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*perBlock), "µs/transfer")
+			b.ReportMetric(float64(gasUsed), "gas/transfer")
 		})
 	}
 }
