@@ -30,8 +30,9 @@ func BenchmarkTokenBlock(b *testing.B) {
 	h := newHarness(b)
 	alice := h.alice.PubKey().Address()
 	seq := uint64(0)
+	gasLimit := uint64(50_000_000) // storing the code; a transfer needs 2,000,000
 	mk := func(m tx.Msg) []byte {
-		t := h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = seq; t.GasLimit = 50_000_000; t.Fee.Amount = 500_000 }, m)
+		t := h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = seq; t.GasLimit = gasLimit; t.Fee.Amount = DefaultParams().MinFee(t.GasLimit) }, m)
 		seq++
 		return t
 	}
@@ -52,6 +53,7 @@ func BenchmarkTokenBlock(b *testing.B) {
 	wallet := make([]byte, 32)
 	_, _ = rand.Read(wallet)
 
+	gasLimit = 2_000_000
 	const perBlock = 100
 	var gasUsed int64
 	for _, plaintext := range []bool{true, false} {
@@ -73,8 +75,10 @@ func BenchmarkTokenBlock(b *testing.B) {
 				}
 				b.StartTimer()
 				r := h.block(txs...)
-				if r.TxResults[perBlock-1].Code != 0 {
-					b.Fatal(r.TxResults[perBlock-1].Log)
+				for _, res := range r.TxResults {
+					if res.Code != 0 {
+						b.Fatal(res.Log)
+					}
 				}
 				gasUsed = r.TxResults[perBlock-1].GasUsed
 			}
