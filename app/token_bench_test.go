@@ -32,7 +32,11 @@ func BenchmarkTokenBlock(b *testing.B) {
 	seq := uint64(0)
 	gasLimit := uint64(50_000_000) // storing the code; a transfer needs 2,000,000
 	mk := func(m tx.Msg) []byte {
-		t := h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = seq; t.GasLimit = gasLimit; t.Fee.Amount = DefaultParams().MinFee(t.GasLimit) }, m)
+		t := h.txWith(h.alice, func(t *tx.Tx) {
+			t.Sequence = seq
+			t.GasLimit = gasLimit
+			t.Fee.Amount = DefaultParams().MinFee(t.GasLimit)
+		}, m)
 		seq++
 		return t
 	}
