@@ -139,23 +139,54 @@ func SetViewingKey(deps Deps, addr, key string) error {
 	}
 	h := sha256.Sum256([]byte(key))
 	deps.Storage.Set(viewingKeyStorageKey(addr), h[:])
+	if present, _ := viewingKeyDecoys(len(addr)); deps.Storage.Get(present) == nil {
+		deps.Storage.Set(present, dummyViewingKeyHash[:])
+	}
 	return nil
 }
 
+// viewingKeyDecoys returns two storage keys of the length of the key of an
+// address of n bytes: present, which holds a hash once any address of that
+// length has set a key (SetViewingKey writes it), and absent, which never
+// holds anything. Neither can be an address's: addresses are printable,
+// these are made of bytes 0x00 and 0x01.
+func viewingKeyDecoys(n int) (present, absent []byte) {
+	p, a := make([]byte, n), make([]byte, n)
+	for i := range a {
+		a[i] = 1
+	}
+	return viewingKeyStorageKey(string(p)), viewingKeyStorageKey(string(a))
+}
+
 // CheckViewingKey returns nil if key is addr's viewing key, and
-// ErrViewingKey otherwise, whether the key is wrong or addr has none. The
-// hashes are compared in constant time (crypto/subtle), and an address
-// without a key is compared against a fixed dummy hash, so the contract does
-// the same work either way. What still differs is the storage read itself:
-// the host may charge different gas for a missing value and a present one.
+// ErrViewingKey otherwise, whether the key is wrong or addr has none, after
+// the same work and the same gas either way: the hashes are compared in
+// constant time (crypto/subtle), and every check makes two storage reads of
+// keys of the same length, one that finds a hash and one that finds nothing
+// — addr's key and a decoy that never exists when addr has a key, addr's
+// (missing) key and a decoy holding a dummy hash when it has none
+// (viewingKeyDecoys). The host charges a read by the bytes it returns, so a
+// single read would tell a missing key from a wrong one in the gas an
+// audited read's transaction reports.
 func CheckViewingKey(deps Deps, addr, key string) error {
 	h := sha256.Sum256([]byte(key))
-	stored := deps.Storage.Get(viewingKeyStorageKey(addr))
-	found := 1
-	if len(stored) != sha256.Size {
-		stored, found = dummyViewingKeyHash[:], 0
+	present, absent := viewingKeyDecoys(len(addr))
+	// No branch on whether addr has a key: the VM's gas counts the
+	// instructions run, so both cases must run the same ones.
+	first := deps.Storage.Get(viewingKeyStorageKey(addr))
+	found := subtle.ConstantTimeEq(int32(len(first)), sha256.Size)
+	decoy := make([]byte, len(present))
+	for i := range decoy {
+		decoy[i] = byte(subtle.ConstantTimeSelect(found, int(absent[i]), int(present[i])))
 	}
-	if subtle.ConstantTimeCompare(h[:], stored)&found != 1 {
+	second := deps.Storage.Get(decoy)
+	// One of the two reads found 32 bytes, the other nothing: the copies
+	// move 32 bytes in all either way.
+	var stored, other [sha256.Size]byte
+	copy(stored[:], first)
+	copy(other[:], second)
+	subtle.ConstantTimeCopy(1-found, stored[:], other[:])
+	if subtle.ConstantTimeCompare(h[:], stored[:])&found != 1 {
 		return ErrViewingKey
 	}
 	return nil

@@ -5,6 +5,8 @@ package contract
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -91,7 +93,7 @@ func TestViewingKeyStoredOnlyAsHash(t *testing.T) {
 			require.False(t, bytes.Contains(v, s), "value of %q holds %q", k, s)
 		}
 	}
-	require.Equal(t, 4, n) // seed, nonce, two hashes
+	require.Equal(t, 6, n) // seed, nonce, two hashes, a decoy for each address length (5, 3)
 	require.NoError(t, CheckViewingKey(deps, "alice", created))
 	require.NoError(t, CheckViewingKey(deps, "bob", "bobs chosen key"))
 }
@@ -127,4 +129,41 @@ func TestViewingKeysNotShared(t *testing.T) {
 	require.NoError(t, SetViewingKey(b, "dave", "shared"))
 	require.NoError(t, CheckViewingKey(b, "carol", "shared"))
 	require.NoError(t, CheckViewingKey(b, "dave", "shared"))
+}
+
+// readLog is a Storage that records each Get: the key's length and whether
+// it found a value.
+type readLog struct {
+	Storage
+	reads []string
+}
+
+func (r *readLog) Get(k []byte) []byte {
+	v := r.Storage.Get(k)
+	r.reads = append(r.reads, fmt.Sprintf("%d bytes, found %v (%d)", len(k), v != nil, len(v)))
+	return v
+}
+
+// A wrong key and a missing one make the same storage reads — the same key
+// lengths, one read that finds a 32-byte hash and one that finds nothing —
+// so the host charges the same gas (the token's test checks the gas itself).
+func TestViewingKeyChecksReadAlike(t *testing.T) {
+	deps := MockDeps()
+	require.NoError(t, SetViewingKey(deps, "alice", "right"))
+	log := &readLog{Storage: deps.Storage}
+	deps.Storage = log
+	reads := func(addr, key string) []string {
+		log.reads = nil
+		require.ErrorIs(t, CheckViewingKey(deps, addr, key), ErrViewingKey)
+		out := append([]string(nil), log.reads...)
+		sort.Strings(out)
+		return out
+	}
+	wrong, missing := reads("alice", "wrong"), reads("carol", "right")
+	require.Len(t, wrong, 2)
+	require.Equal(t, wrong, missing)
+	log.reads = nil
+	require.NoError(t, CheckViewingKey(deps, "alice", "right"))
+	sort.Strings(log.reads)
+	require.Equal(t, wrong, log.reads, "a right key reads alike too")
 }

@@ -122,3 +122,19 @@ func TestAuditedQueryRefusals(t *testing.T) {
 	require.Equal(t, before, h.snapshot(), "a refused read writes nothing, no record either")
 	require.Equal(t, contract.ErrViewingKey.Error(), h.qfails(`{"access_records":{"address":"`+p.alice+`","key":"nope"}}`))
 }
+
+// An audited read's transaction reports its gas on chain: a wrong viewing
+// key must use the same gas whether the account has a key or not, or the gas
+// would tell. The same message for the same account, before and after the
+// account sets a key.
+func TestAuditedQueryGasHidesWhetherAKeyExists(t *testing.T) {
+	h, p := setup(t)
+	key := h.createKey(p.alice, "e")
+	msg := audited(balanceQuery(p.carol, key))
+	before := h.exec(p.dave, msg)
+	h.createKey(p.carol, "carol's")
+	after := h.exec(p.dave, msg)
+	require.Equal(t, contract.ErrViewingKey.Error(), before.err)
+	require.Equal(t, contract.ErrViewingKey.Error(), after.err)
+	require.Equal(t, before.gas, after.gas, "no key and a wrong key: the same gas")
+}
