@@ -152,7 +152,8 @@
 // Accounts are keyed by their address as validated by the chain
 // (deps.API.AddrValidate) and lower-cased (bech32 is case-insensitive, and a
 // valid address is all one case). Each account has one record, its balance
-// and the length of its history, so a transfer writes each party once. The
+// and the length of its history (16 bytes, big-endian, not JSON: JSON is
+// what costs most gas in the VM), so a transfer writes each party once. The
 // history is kept per account under keys account ‖ sequence number, with the
 // full record in each party's history: a page is one descending range over
 // exactly its keys (no skipping), which iterates the confidential storage.
@@ -337,9 +338,7 @@ func instantiate(deps contract.Deps, env contract.Env, info contract.MessageInfo
 	// The viewing keys' seed, stored hashed.
 	contract.SetViewingKeySeed(deps, m.PrngSeed)
 	for _, a := range order { // in message order: deterministic
-		if err := accounts.Save(deps.Storage, a, Account{Balance: balances[a]}); err != nil {
-			return nil, err
-		}
+		saveAccount(deps.Storage, a, Account{Balance: balances[a]})
 	}
 	return contract.NewResponse().AddAttribute("action", "instantiate"), nil
 }

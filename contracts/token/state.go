@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -19,11 +21,16 @@ type Config struct {
 
 // Account is an account's balance and the number of its history entries
 // (the sequence number of the next one): one record, so that a transfer
-// writes each party once.
+// writes each party once. It is stored as 16 bytes, the two numbers
+// big-endian, not as JSON: a transfer reads and writes two accounts, and
+// encoding/json costs tens of thousands of gas a document in the VM.
 type Account struct {
-	Balance uint64 `json:"balance"`
-	TxCount uint64 `json:"tx_count"`
+	Balance uint64
+	TxCount uint64
 }
+
+// accountSize is the length of a stored Account.
+const accountSize = 16
 
 // Allowance is what a spender may still move from an owner. Expiration is
 // the block height from which it no longer applies; nil for never.
@@ -59,7 +66,7 @@ type Tx struct {
 var (
 	config     = contract.NewItem[Config]("config")
 	txCounter  = contract.NewItem[uint64]("tx_count") // the last transaction id
-	accounts   = contract.NewMap[string, Account]("accounts")
+	accounts   = contract.NewMap[string, []byte]("accounts") // Account, 16 bytes (saveAccount)
 	allowances = contract.NewMap[string, Allowance]("allowances")
 	// history is keyed by accountPrefix(account) ‖ U64Key(sequence): an
 	// account's entries are contiguous and ordered by age.
@@ -78,8 +85,21 @@ func accountPrefix(account string) string {
 func allowanceKey(owner, spender string) string { return accountPrefix(owner) + spender }
 
 func loadAccount(s contract.Storage, account string) (Account, error) {
-	a, _, err := accounts.MayLoad(s, account)
-	return a, err
+	b := s.Get(accounts.Key(account))
+	if b == nil {
+		return Account{}, nil
+	}
+	if len(b) != accountSize {
+		return Account{}, fmt.Errorf("account %s: corrupt record of %d bytes", account, len(b))
+	}
+	return Account{Balance: binary.BigEndian.Uint64(b), TxCount: binary.BigEndian.Uint64(b[8:])}, nil
+}
+
+func saveAccount(s contract.Storage, account string, a Account) {
+	b := make([]byte, accountSize)
+	binary.BigEndian.PutUint64(b, a.Balance)
+	binary.BigEndian.PutUint64(b[8:], a.TxCount)
+	s.Set(accounts.Key(account), b)
 }
 
 func loadAllowance(s contract.Storage, owner, spender string) (Allowance, error) {
@@ -151,6 +171,10 @@ func move(s contract.Storage, env contract.Env, sender, owner, to string, amount
 		Coins: Coin{Denom: cfg.Symbol, Amount: formatAmount(amount)}, Memo: memo,
 		BlockHeight: env.Block.Height, BlockTime: uint64(max(t.Unix(), 0)),
 	}
+	txJSON, err := json.Marshal(tx) // once, for every party's history
+	if err != nil {
+		return err
+	}
 	if err := txCounter.Save(s, id); err != nil {
 		return err
 	}
@@ -179,13 +203,9 @@ func move(s contract.Storage, env contract.Env, sender, owner, to string, amount
 			}
 			acc.Balance += amount
 		}
-		if err := history.Save(s, accountPrefix(p)+contract.U64Key(acc.TxCount), tx); err != nil {
-			return err
-		}
+		s.Set(history.Key(accountPrefix(p)+contract.U64Key(acc.TxCount)), txJSON)
 		acc.TxCount++
-		if err := accounts.Save(s, p, acc); err != nil {
-			return err
-		}
+		saveAccount(s, p, acc)
 	}
 	return nil
 }
