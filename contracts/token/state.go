@@ -65,7 +65,7 @@ type Tx struct {
 
 var (
 	config     = contract.NewItem[Config]("config")
-	txCounter  = contract.NewItem[uint64]("tx_count") // the last transaction id
+	txCounter  = contract.NewItem[uint64]("tx_count")        // the last transaction id
 	accounts   = contract.NewMap[string, []byte]("accounts") // Account, 16 bytes (saveAccount)
 	allowances = contract.NewMap[string, Allowance]("allowances")
 	// history is keyed by accountPrefix(account) ‖ U64Key(sequence): an
