@@ -115,7 +115,7 @@ func init() {
 		auditedQueryMsg{},
 		withPermitMsg{},
 		InstantiateMsg{}, sendMsg{},
-		map[string]status{}, map[string]map[string]string{}, map[string]ReceiveMsg{},
+		map[string]map[string]string{}, map[string]ReceiveMsg{},
 		map[string]AllowanceAnswer{}, map[string]historyAnswer{}, map[string]TokenInfo{},
 		map[string]contract.AccessPage{},
 	)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -62,6 +63,11 @@ type Tx struct {
 	BlockHeight uint64  `json:"block_height"`
 	BlockTime   uint64  `json:"block_time"`
 }
+
+// symbolKey holds the token's symbol as plain bytes, beside the config:
+// every transfer needs it for its history entry, and reading it so costs no
+// JSON decoding.
+var symbolKey = []byte("symbol")
 
 var (
 	config     = contract.NewItem[Config]("config")
@@ -153,9 +159,9 @@ func move(s contract.Storage, env contract.Env, sender, owner, to string, amount
 	if from.Balance < amount {
 		return errInsufficientFunds
 	}
-	cfg, err := config.Load(s)
-	if err != nil {
-		return err
+	symbol := s.Get(symbolKey)
+	if symbol == nil {
+		return errors.New("token: no symbol stored (not instantiated?)")
 	}
 	t, err := env.Block.Timestamp()
 	if err != nil {
@@ -168,7 +174,7 @@ func move(s contract.Storage, env contract.Env, sender, owner, to string, amount
 	id++
 	tx := Tx{
 		ID: id, From: owner, Sender: sender, Receiver: to,
-		Coins: Coin{Denom: cfg.Symbol, Amount: formatAmount(amount)}, Memo: memo,
+		Coins: Coin{Denom: string(symbol), Amount: formatAmount(amount)}, Memo: memo,
 		BlockHeight: env.Block.Height, BlockTime: uint64(max(t.Unix(), 0)),
 	}
 	txJSON, err := json.Marshal(tx) // once, for every party's history
