@@ -24,8 +24,8 @@ type scanner struct {
 
 func (s *scanner) fail() { s.bad = true }
 
-// byte_ consumes c or fails.
-func (s *scanner) byte_(c byte) {
+// expect consumes c or fails.
+func (s *scanner) expect(c byte) {
 	if s.bad || s.i >= len(s.b) || s.b[s.i] != c {
 		s.fail()
 		return
@@ -42,7 +42,7 @@ func (s *scanner) peek() byte {
 
 // str reads a string without escapes or control characters.
 func (s *scanner) str() string {
-	s.byte_('"')
+	s.expect('"')
 	start := s.i
 	for !s.bad && s.i < len(s.b) {
 		switch c := s.b[s.i]; {
@@ -84,19 +84,19 @@ func (s *scanner) uint(bits int) uint64 {
 // object reads {"k": v, ...}, calling field for each key in order; field
 // reads the value. Keys must come as want lists them, each once.
 func (s *scanner) object(want []string, field func(k string)) {
-	s.byte_('{')
+	s.expect('{')
 	for n, k := range want {
 		if n > 0 {
-			s.byte_(',')
+			s.expect(',')
 		}
 		if s.str() != k || s.bad {
 			s.fail()
 			return
 		}
-		s.byte_(':')
+		s.expect(':')
 		field(k)
 	}
-	s.byte_('}')
+	s.expect('}')
 }
 
 // end fails unless the input is fully read.
@@ -151,11 +151,11 @@ func decodeInfo(b []byte, info *MessageInfo) error {
 		case "sender":
 			m.Sender = s.str()
 		case "funds":
-			s.byte_('[')
+			s.expect('[')
 			m.Funds = []Coin{}
 			for n := 0; !s.bad && s.peek() != ']'; n++ {
 				if n > 0 {
-					s.byte_(',')
+					s.expect(',')
 				}
 				var c Coin
 				s.object([]string{"denom", "amount"}, func(k string) {
@@ -167,7 +167,7 @@ func decodeInfo(b []byte, info *MessageInfo) error {
 				})
 				m.Funds = append(m.Funds, c)
 			}
-			s.byte_(']')
+			s.expect(']')
 		}
 	})
 	s.end()
@@ -180,7 +180,7 @@ func decodeInfo(b []byte, info *MessageInfo) error {
 
 func (s *scanner) literal(lit string) {
 	for i := 0; i < len(lit); i++ {
-		s.byte_(lit[i])
+		s.expect(lit[i])
 	}
 }
 
@@ -191,9 +191,9 @@ func variantFast(msg []byte) (name string, body json.RawMessage, ok bool) {
 		return "", nil, false
 	}
 	s := &scanner{b: msg}
-	s.byte_('{')
+	s.expect('{')
 	name = s.str()
-	s.byte_(':')
+	s.expect(':')
 	if s.bad {
 		return "", nil, false
 	}
