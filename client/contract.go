@@ -100,16 +100,13 @@ func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o
 
 // Instantiate creates a contract; msg is encrypted for it unless plaintext.
 func (c *Client) Instantiate(ctx context.Context, key keys.PrivKey, codeID uint64, label string, admin keys.Address, msg []byte, plaintext bool, o TxOptions) (ContractResult, error) {
-	m := &tx.MsgInstantiate{Sender: key.PubKey().Address(), CodeID: codeID, Label: label, Admin: admin, Msg: msg, Plaintext: plaintext}
-	var sess *Session
-	if !plaintext {
-		hash, err := c.codeHashOf(ctx, codeID)
-		if err != nil {
-			return ContractResult{}, err
-		}
-		if m.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
-			return ContractResult{}, err
-		}
+	m := &tx.MsgInstantiate{Sender: key.PubKey().Address(), CodeID: codeID, Label: label, Admin: admin, Plaintext: plaintext}
+	var (
+		sess *Session
+		err  error
+	)
+	if m.Msg, sess, err = c.seal(ctx, plaintext, msg, func(ctx context.Context) ([32]byte, error) { return c.codeHashOf(ctx, codeID) }); err != nil {
+		return ContractResult{}, err
 	}
 	out, data, err := c.contractTx(ctx, key, m, sess, o)
 	if err != nil {
@@ -150,26 +147,18 @@ func (c *Client) Execute(ctx context.Context, key keys.PrivKey, contract keys.Co
 }
 
 func (c *Client) execute(ctx context.Context, key keys.PrivKey, contract keys.ContractAddress, msg []byte, plaintext bool, funds uint64, o TxOptions) (ContractResult, error) {
-	m := &tx.MsgExecute{Sender: key.PubKey().Address(), Contract: contract, Msg: msg, Plaintext: plaintext}
+	m := &tx.MsgExecute{Sender: key.PubKey().Address(), Contract: contract, Plaintext: plaintext}
 	if funds > 0 {
 		m.Funds = tx.Coin{Denom: tx.Denom, Amount: funds}
 	}
-	var sess *Session
-	if !plaintext {
-		hash, err := c.contractCodeHash(ctx, contract)
-		if err != nil {
-			return ContractResult{}, err
-		}
-		if m.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
-			return ContractResult{}, err
-		}
+	var (
+		sess *Session
+		err  error
+	)
+	if m.Msg, sess, err = c.seal(ctx, plaintext, msg, func(ctx context.Context) ([32]byte, error) { return c.contractCodeHash(ctx, contract) }); err != nil {
+		return ContractResult{}, err
 	}
-	out, data, err := c.contractTx(ctx, key, m, sess, o)
-	if err != nil {
-		return out, err
-	}
-	out.Data, err = decryptData(sess, data)
-	return out, err
+	return c.sendSealed(ctx, key, m, sess, o)
 }
 
 // Query asks a contract; msg is encrypted for it unless plaintext, and the
@@ -188,16 +177,13 @@ func (c *Client) Query(ctx context.Context, contract keys.ContractAddress, msg [
 }
 
 func (c *Client) query(ctx context.Context, contract keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
-	req := api.ContractQueryRequest{Msg: msg, Plaintext: plaintext}
-	var sess *Session
-	if !plaintext {
-		hash, err := c.contractCodeHash(ctx, contract)
-		if err != nil {
-			return nil, err
-		}
-		if req.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
-			return nil, err
-		}
+	req := api.ContractQueryRequest{Plaintext: plaintext}
+	var (
+		sess *Session
+		err  error
+	)
+	if req.Msg, sess, err = c.seal(ctx, plaintext, msg, func(ctx context.Context) ([32]byte, error) { return c.contractCodeHash(ctx, contract) }); err != nil {
+		return nil, err
 	}
 	var res api.ContractQueryResponse
 	if err := c.do(ctx, http.MethodPost, "/hermetic/v1/contracts/"+contract.String()+"/query", req, &res); err != nil {
@@ -212,17 +198,32 @@ func (c *Client) query(ctx context.Context, contract keys.ContractAddress, msg [
 // Migrate moves a contract to new code (admin only); msg is encrypted for
 // the new code unless plaintext.
 func (c *Client) Migrate(ctx context.Context, key keys.PrivKey, contract keys.ContractAddress, codeID uint64, msg []byte, plaintext bool, o TxOptions) (ContractResult, error) {
-	m := &tx.MsgMigrate{Sender: key.PubKey().Address(), Contract: contract, CodeID: codeID, Msg: msg, Plaintext: plaintext}
-	var sess *Session
-	if !plaintext {
-		hash, err := c.codeHashOf(ctx, codeID)
-		if err != nil {
-			return ContractResult{}, err
-		}
-		if m.Msg, sess, err = c.Encryptor().Encrypt(ctx, hash, msg); err != nil {
-			return ContractResult{}, err
-		}
+	m := &tx.MsgMigrate{Sender: key.PubKey().Address(), Contract: contract, CodeID: codeID, Plaintext: plaintext}
+	var (
+		sess *Session
+		err  error
+	)
+	if m.Msg, sess, err = c.seal(ctx, plaintext, msg, func(ctx context.Context) ([32]byte, error) { return c.codeHashOf(ctx, codeID) }); err != nil {
+		return ContractResult{}, err
 	}
+	return c.sendSealed(ctx, key, m, sess, o)
+}
+
+// seal returns msg encrypted for the code whose hash codeHash looks up, and
+// the session that decrypts the answer; msg itself when plaintext.
+func (c *Client) seal(ctx context.Context, plaintext bool, msg []byte, codeHash func(context.Context) ([32]byte, error)) ([]byte, *Session, error) {
+	if plaintext {
+		return msg, nil, nil
+	}
+	hash, err := codeHash(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Encryptor().Encrypt(ctx, hash, msg)
+}
+
+// sendSealed sends a contract transaction and decrypts its answer.
+func (c *Client) sendSealed(ctx context.Context, key keys.PrivKey, m tx.Msg, sess *Session, o TxOptions) (ContractResult, error) {
 	out, data, err := c.contractTx(ctx, key, m, sess, o)
 	if err != nil {
 		return out, err
