@@ -461,13 +461,9 @@ func (a *App) checkStateless(t *tx.Tx, raw []byte, meter *GasMeter) error {
 	if err := meter.Consume(verifyGas, "signature"); err != nil {
 		return err
 	}
-	if a.sigs.verified(raw) {
-		return nil // the same bytes verified before: the same answer (sigCache)
-	}
-	if err := t.VerifySignature(); err != nil {
+	if err := a.sigs.verify(raw, t); err != nil { // the same bytes verified before: the same answer
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
-	a.sigs.add(raw)
 	return nil
 }
 

@@ -43,8 +43,8 @@ type pendingTxs map[keys.Address]map[uint64][]byte
 // cache), and reads the last committed state, not the block being executed.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	t, decodeErr := tx.Decode(req.Tx)
-	if decodeErr == nil && !a.sigs.verified(req.Tx) && t.VerifySignature() == nil {
-		a.sigs.add(req.Tx)
+	if decodeErr == nil {
+		_ = a.sigs.verify(req.Tx, t) // a bad signature is reported by the checks below
 	}
 	if a.committed.Load() == 0 {
 		// No committed version to read yet: wait for the consensus side.

@@ -3,10 +3,12 @@ package app
 import (
 	"crypto/sha256"
 	"sync"
+
+	"github.com/hermetic-chain/hermetic/tx"
 )
 
 // sigCacheSize is how many verified transactions a node remembers: more
-// than its mempool holds (CometBFT's default is 5,000 transactions).
+// than the node's mempool holds (50,000 transactions, node/config.go).
 const sigCacheSize = 1 << 16
 
 // sigCache remembers, by the SHA-256 of their bytes, the transactions whose
@@ -27,22 +29,24 @@ func newSigCache(size int) *sigCache {
 	return &sigCache{set: make(map[[sha256.Size]byte]struct{}, size), ring: make([][sha256.Size]byte, size)}
 }
 
-// verified reports whether raw's signature was verified before.
-func (c *sigCache) verified(raw []byte) bool {
+// verify returns nil if t, decoded from raw, is signed correctly: at once
+// if raw verified before, otherwise by checking the signature (and
+// remembering raw if it verifies). raw is hashed once.
+func (c *sigCache) verify(raw []byte, t *tx.Tx) error {
 	h := sha256.Sum256(raw)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	_, ok := c.set[h]
-	return ok
-}
-
-// add records that raw's signature verified.
-func (c *sigCache) add(raw []byte) {
-	h := sha256.Sum256(raw)
+	c.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if err := t.VerifySignature(); err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.set[h]; ok {
-		return
+		return nil // verified meanwhile by the other side
 	}
 	if len(c.set) == len(c.ring) {
 		delete(c.set, c.ring[c.next])
@@ -50,4 +54,5 @@ func (c *sigCache) add(raw []byte) {
 	c.ring[c.next] = h
 	c.set[h] = struct{}{}
 	c.next = (c.next + 1) % len(c.ring)
+	return nil
 }
