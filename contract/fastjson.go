@@ -99,6 +99,13 @@ func (s *scanner) object(want []string, field func(k string)) {
 	s.expect('}')
 }
 
+// literal consumes lit or fails.
+func (s *scanner) literal(lit string) {
+	for i := 0; i < len(lit); i++ {
+		s.expect(lit[i])
+	}
+}
+
 // end fails unless the input is fully read.
 func (s *scanner) end() {
 	if s.i != len(s.b) {
@@ -108,8 +115,17 @@ func (s *scanner) end() {
 
 // decodeEnv decodes the env the VM passes.
 func decodeEnv(b []byte, env *Env) error {
+	e, ok := fastEnv(b)
+	if !ok {
+		return json.Unmarshal(b, env)
+	}
+	*env = e
+	return nil
+}
+
+// fastEnv decodes env's exact shape; ok is false off the fast path.
+func fastEnv(b []byte) (e Env, ok bool) {
 	s := &scanner{b: b}
-	var e Env
 	s.object([]string{"block", "transaction", "contract"}, func(k string) {
 		switch k {
 		case "block":
@@ -135,17 +151,22 @@ func decodeEnv(b []byte, env *Env) error {
 		}
 	})
 	s.end()
-	if s.bad {
-		return json.Unmarshal(b, env)
-	}
-	*env = e
-	return nil
+	return e, !s.bad
 }
 
 // decodeInfo decodes the message info the VM passes.
 func decodeInfo(b []byte, info *MessageInfo) error {
+	m, ok := fastInfo(b)
+	if !ok {
+		return json.Unmarshal(b, info)
+	}
+	*info = m
+	return nil
+}
+
+// fastInfo decodes info's exact shape; ok is false off the fast path.
+func fastInfo(b []byte) (m MessageInfo, ok bool) {
 	s := &scanner{b: b}
-	var m MessageInfo
 	s.object([]string{"sender", "funds"}, func(k string) {
 		switch k {
 		case "sender":
@@ -171,17 +192,7 @@ func decodeInfo(b []byte, info *MessageInfo) error {
 		}
 	})
 	s.end()
-	if s.bad {
-		return json.Unmarshal(b, info)
-	}
-	*info = m
-	return nil
-}
-
-func (s *scanner) literal(lit string) {
-	for i := 0; i < len(lit); i++ {
-		s.expect(lit[i])
-	}
+	return m, !s.bad
 }
 
 // variantFast splits {"name": body} when msg is valid JSON of that shape
