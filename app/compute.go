@@ -212,7 +212,7 @@ func handleInstantiate(a *App, env *txEnv, s state.Store, signer keys.Address, m
 }
 
 func contractExists(addr keys.ContractAddress) func(state.Store) error {
-	return func(st state.Store) error { _, err := compute.Contract(st, addr); return err }
+	return func(st state.Store) error { return compute.ContractExists(st, addr) }
 }
 
 func handleExecute(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgExecute) (msgResult, error) {

@@ -108,6 +108,9 @@ type Keeper struct {
 
 	mu       sync.Mutex
 	compiled map[[32]byte]bool // code this node's VM has compiled since start
+
+	contracts memo[ContractInfo] // stored ContractInfo → decoded
+	codes     memo[[32]byte]     // stored CodeInfo → its code hash
 }
 
 // NewKeeper returns the module over a VM and an enclave.
@@ -137,12 +140,9 @@ func nextCounter(s state.Store, key byte) (uint64, error) {
 }
 
 func getJSON(s state.Store, key []byte, v any, missing error) error {
-	bz, err := s.Get(key)
+	bz, err := stored(s, key, missing)
 	if err != nil {
 		return err
-	}
-	if bz == nil {
-		return missing
 	}
 	return json.Unmarshal(bz, v)
 }
@@ -189,6 +189,18 @@ func Code(s state.Store, id uint64) (CodeInfo, error) {
 	return c, err
 }
 
+// stored returns the record under key, or missing if there is none.
+func stored(s state.Store, key []byte, missing error) ([]byte, error) {
+	bz, err := s.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	if bz == nil {
+		return nil, missing
+	}
+	return bz, nil
+}
+
 // Hash returns the code hash as bytes.
 func (c CodeInfo) Hash() ([32]byte, error) {
 	var h [32]byte
@@ -207,14 +219,40 @@ func Contract(s state.Store, a keys.ContractAddress) (ContractInfo, error) {
 	return c, err
 }
 
+// ContractExists returns ErrUnknownContract if there is no contract at a.
+func ContractExists(s state.Store, a keys.ContractAddress) error {
+	_, err := stored(s, contractKey(a), fmt.Errorf("%w: %s", ErrUnknownContract, a))
+	return err
+}
+
+// contract is Contract through the keeper's memo.
+func (k *Keeper) contract(s state.Store, a keys.ContractAddress) (ContractInfo, error) {
+	bz, err := stored(s, contractKey(a), fmt.Errorf("%w: %s", ErrUnknownContract, a))
+	if err != nil {
+		return ContractInfo{}, err
+	}
+	return k.contracts.get(bz, func(bz []byte) (c ContractInfo, err error) {
+		if err := json.Unmarshal(bz, &c); err != nil {
+			return c, fmt.Errorf("decode contract %s: %w", a, err)
+		}
+		return c, nil
+	})
+}
+
 // codeHash returns a code's hash, compiling it in this node's VM if it was
 // stored before the node started.
 func (k *Keeper) codeHash(ctx context.Context, s state.Store, id uint64) ([32]byte, error) {
-	info, err := Code(s, id)
+	bz, err := stored(s, u64key(prefixCode, id), fmt.Errorf("%w: %d", ErrUnknownCode, id))
 	if err != nil {
 		return [32]byte{}, err
 	}
-	h, err := info.Hash()
+	h, err := k.codes.get(bz, func(bz []byte) ([32]byte, error) {
+		var info CodeInfo
+		if err := json.Unmarshal(bz, &info); err != nil {
+			return [32]byte{}, fmt.Errorf("decode code %d: %w", id, err)
+		}
+		return info.Hash()
+	})
 	if err != nil {
 		return h, err
 	}
@@ -286,7 +324,7 @@ func (k *Keeper) Instantiate(ctx context.Context, s state.Store, b Block, m *tx.
 
 // Execute runs a contract's execute entry point.
 func (k *Keeper) Execute(ctx context.Context, s state.Store, b Block, m *tx.MsgExecute, gasLimit uint64) (Result, error) {
-	info, err := Contract(s, m.Contract)
+	info, err := k.contract(s, m.Contract)
 	if err != nil {
 		return Result{}, err
 	}
@@ -301,7 +339,7 @@ func (k *Keeper) Execute(ctx context.Context, s state.Store, b Block, m *tx.MsgE
 // entry point; only the admin may, and the contract keeps its address and
 // so its state keys.
 func (k *Keeper) Migrate(ctx context.Context, s state.Store, b Block, m *tx.MsgMigrate, gasLimit uint64) (Result, error) {
-	info, err := Contract(s, m.Contract)
+	info, err := k.contract(s, m.Contract)
 	if err != nil {
 		return Result{}, err
 	}
@@ -375,7 +413,7 @@ func (k *Keeper) callWith(ctx context.Context, s state.Store, b Block, entry str
 		if err != nil {
 			return [32]byte{}, err
 		}
-		info, err := Contract(s, a)
+		info, err := k.contract(s, a)
 		if err != nil {
 			return [32]byte{}, err
 		}
@@ -500,7 +538,7 @@ func (k *Keeper) dispatch(ctx context.Context, s state.Store, b Block, from keys
 			}
 			funds = tx.Coin{Denom: tx.Denom, Amount: funds.Amount + n}
 		}
-		info, err := Contract(s, to)
+		info, err := k.contract(s, to)
 		if err != nil {
 			return Result{}, err
 		}
@@ -574,7 +612,7 @@ func firstKey(raw json.RawMessage) string {
 // state (msg encrypted unless plaintext) and returns the answer, encrypted
 // for the sender unless plaintext.
 func (k *Keeper) Query(ctx context.Context, s state.Store, b Block, addr keys.ContractAddress, msg []byte, plaintext bool, gasLimit uint64) ([]byte, uint64, error) {
-	info, err := Contract(s, addr)
+	info, err := k.contract(s, addr)
 	if err != nil {
 		return nil, 0, err
 	}
