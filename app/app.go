@@ -112,7 +112,7 @@ type App struct {
 	block   blockContext
 
 	committed atomic.Int64 // last committed height, for concurrent readers
-	sigs      *sigCache    // transactions whose signature verified
+	txs       *txCache     // transactions decoded, and whether their signature verified
 }
 
 // blockContext is what the App knows about the block being executed.
@@ -147,7 +147,7 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1, enclave: opts.Enclave, verifiers: opts.Verifiers,
-		sigs: newSigCache(sigCacheSize)}
+		txs: newTxCache(txCacheSize)}
 	if a.verifiers == nil {
 		a.verifiers = enclave.DefaultVerifiers()
 	}
@@ -276,7 +276,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		if len(raw) > a.params.MaxTxBytes {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
-		t, err := tx.Decode(raw)
+		t, err := a.txs.decode(raw)
 		if err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
@@ -371,7 +371,7 @@ func (a *App) runTx(env *txEnv, s state.Store, raw []byte) *abci.ExecTxResult {
 	if len(raw) > a.params.MaxTxBytes {
 		return result(fmt.Errorf("%w: %d bytes, limit %d", ErrTxTooLarge, len(raw), a.params.MaxTxBytes), 0, 0)
 	}
-	t, err := tx.Decode(raw)
+	t, err := a.txs.decode(raw)
 	if err != nil {
 		return result(classifyDecode(err), 0, 0)
 	}
@@ -461,7 +461,7 @@ func (a *App) checkStateless(t *tx.Tx, raw []byte, meter *GasMeter) error {
 	if err := meter.Consume(verifyGas, "signature"); err != nil {
 		return err
 	}
-	if err := a.sigs.verify(raw, t); err != nil { // the same bytes verified before: the same answer
+	if err := a.txs.verify(raw, t); err != nil { // the same bytes verified before: the same answer
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	return nil

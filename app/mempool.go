@@ -42,9 +42,9 @@ type pendingTxs map[keys.Address]map[uint64][]byte
 // signature before taking any lock (the result lands in the signature
 // cache), and reads the last committed state, not the block being executed.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	t, decodeErr := tx.Decode(req.Tx)
+	t, decodeErr := a.txs.decode(req.Tx)
 	if decodeErr == nil {
-		_ = a.sigs.verify(req.Tx, t) // a bad signature is reported by the checks below
+		_ = a.txs.verify(req.Tx, t) // a bad signature is reported by the checks below
 	}
 	if a.committed.Load() == 0 {
 		// No committed version to read yet: wait for the consensus side.
@@ -108,7 +108,7 @@ func (a *App) checkAndApply(env *txEnv, raw []byte) (*abci.ExecTxResult, error) 
 	if err := txc.Write(); err != nil {
 		return nil, fmt.Errorf("write mempool state: %w", err)
 	}
-	t, err := tx.Decode(raw)
+	t, err := a.txs.decode(raw)
 	if err != nil {
 		return nil, fmt.Errorf("decode checked transaction: %w", err)
 	}
@@ -191,7 +191,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		if full {
 			break
 		}
-		t, err := tx.Decode(raw)
+		t, err := a.txs.decode(raw)
 		if err != nil {
 			continue // cannot have passed CheckTx; never propose it
 		}
@@ -223,7 +223,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 				break
 			}
 			delete(waiting[sender], n)
-			ht, _ := tx.Decode(held)
+			ht, _ := a.txs.decode(held)
 			if !include(held, ht) {
 				break
 			}
