@@ -421,3 +421,11 @@ func TestAbortOnHost(t *testing.T) {
 		dispatch(h, "query", MockDeps(), []byte(`{}`), nil, nil)
 	})
 }
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -107,7 +107,7 @@ func dispatch(h Handlers, entry string, deps Deps, envJSON, infoJSON, msg []byte
 		if data == nil {
 			data = []byte{}
 		}
-		return mustJSON(queryOk{Ok: data})
+		return appendQueryOk(nil, data)
 	default:
 		return missing()
 	}
@@ -115,6 +115,9 @@ func dispatch(h Handlers, entry string, deps Deps, envJSON, infoJSON, msg []byte
 		return errorResult(false, err.Error())
 	}
 	r := resp.normalized()
+	if b, ok := appendResponseOk(nil, r); ok {
+		return b
+	}
 	b, err := json.Marshal(responseOk{Ok: r})
 	if err != nil {
 		return errorResult(false, "encode response: "+err.Error())
@@ -123,15 +126,7 @@ func dispatch(h Handlers, entry string, deps Deps, envJSON, infoJSON, msg []byte
 }
 
 // errorResult is {"error": msg}, the same for every entry point.
-func errorResult(_ bool, msg string) []byte { return mustJSON(resultErr{Err: msg}) }
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only for the SDK's own result types, which always encode
-	}
-	return b
-}
+func errorResult(_ bool, msg string) []byte { return appendResultErr(nil, msg) }
 
 // JSON encodes v, for a query's answer: return contract.JSON(v).
 func JSON(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -45,7 +44,7 @@ func (i Item[T]) MayLoad(s Storage) (T, bool, error) {
 	if b == nil {
 		return v, false, nil
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := decodeValue(b, &v); err != nil {
 		return v, false, fmt.Errorf("decode %q: %w", i.key, err)
 	}
 	return v, true, nil
@@ -53,7 +52,7 @@ func (i Item[T]) MayLoad(s Storage) (T, bool, error) {
 
 // Save stores v.
 func (i Item[T]) Save(s Storage, v T) error {
-	b, err := json.Marshal(v)
+	b, err := encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("encode %q: %w", i.key, err)
 	}
@@ -120,7 +119,7 @@ func (m Map[K, V]) MayLoad(s Storage, k K) (V, bool, error) {
 	if b == nil {
 		return v, false, nil
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := decodeValue(b, &v); err != nil {
 		return v, false, fmt.Errorf("decode %q: %w", []byte(k), err)
 	}
 	return v, true, nil
@@ -131,7 +130,7 @@ func (m Map[K, V]) Has(s Storage, k K) bool { return s.Get(m.Key(k)) != nil }
 
 // Save sets k to v.
 func (m Map[K, V]) Save(s Storage, k K, v V) error {
-	b, err := json.Marshal(v)
+	b, err := encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("encode %q: %w", []byte(k), err)
 	}
@@ -150,7 +149,7 @@ func (m Map[K, V]) Range(s Storage, start, end *K, order Order) iter.Seq2[K, V] 
 	return func(yield func(K, V) bool) {
 		for k, b := range m.RangeRaw(s, start, end, order) {
 			var v V
-			if err := json.Unmarshal(b, &v); err != nil {
+			if err := decodeValue(b, &v); err != nil {
 				panic(fmt.Errorf("decode %q: %w", []byte(k), err))
 			}
 			if !yield(k, v) {

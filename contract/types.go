@@ -336,19 +336,14 @@ type SubMsgResponse struct {
 	Data   []byte  `json:"data,omitempty"`
 }
 
-// The results of the entry points: instantiate, execute, migrate and reply
-// return {"ok": Response}, query {"ok": "<base64>"}; all {"error": "..."}.
-type (
-	responseOk struct {
-		Ok Response `json:"ok"`
-	}
-	queryOk struct {
-		Ok []byte `json:"ok"`
-	}
-	resultErr struct {
-		Err string `json:"error"`
-	}
-)
+// responseOk is the result of instantiate, execute, migrate and reply:
+// {"ok": Response}. Query returns {"ok": "<base64>"}, and all of them
+// {"error": "..."} on failure; the SDK writes those by hand
+// (appendQueryOk, appendResultErr), and this one too unless the response
+// has messages (appendResponseOk).
+type responseOk struct {
+	Ok Response `json:"ok"`
+}
 
 // Variant splits a message of the CosmWasm enum form {"name": {...}} into
 // its one key and its body. A bare string "name" (a unit variant) gives the

@@ -24,8 +24,6 @@ func init() {
 		MessageInfo{},
 		Reply{},
 		responseOk{},
-		queryOk{},
-		resultErr{},
 		NewBankSend("", Coin{}),      // CosmosMsg's own MarshalJSON and the types under it
 		map[string]json.RawMessage{}, // Variant
 	)
