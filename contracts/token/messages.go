@@ -11,6 +11,14 @@ import (
 // taken after start-up, so a type first decoded in a call pays for its
 // reflection cache on every call (contract.WarmJSON).
 
+// fastDecoder is a message that reads its usual shape without
+// encoding/json (contract.ReadObject), which costs a transfer more than
+// everything else it does; decodeFast changes nothing and returns false
+// when it cannot, and decode then uses encoding/json.
+type fastDecoder interface {
+	decodeFast(body []byte) bool
+}
+
 type transferMsg struct {
 	Recipient string  `json:"recipient"`
 	Amount    string  `json:"amount"`
@@ -95,6 +103,78 @@ type withPermitMsg struct {
 type historyAnswer struct {
 	Txs   []Tx   `json:"txs"`
 	Total uint64 `json:"total"`
+}
+
+func (m *transferMsg) decodeFast(b []byte) bool {
+	var t transferMsg
+	ok := contract.ReadObject(b, func(k string, v *contract.JSONValue) bool {
+		switch k {
+		case "recipient":
+			t.Recipient = v.String()
+		case "amount":
+			t.Amount = v.String()
+		case "memo":
+			t.Memo = readMemo(v)
+		default:
+			return false
+		}
+		return true
+	})
+	if ok {
+		*m = t
+	}
+	return ok
+}
+
+func (m *transferFromMsg) decodeFast(b []byte) bool {
+	var t transferFromMsg
+	ok := contract.ReadObject(b, func(k string, v *contract.JSONValue) bool {
+		switch k {
+		case "owner":
+			t.Owner = v.String()
+		case "recipient":
+			t.Recipient = v.String()
+		case "amount":
+			t.Amount = v.String()
+		case "memo":
+			t.Memo = readMemo(v)
+		default:
+			return false
+		}
+		return true
+	})
+	if ok {
+		*m = t
+	}
+	return ok
+}
+
+func (m *balanceQueryMsg) decodeFast(b []byte) bool {
+	var t balanceQueryMsg
+	ok := contract.ReadObject(b, func(k string, v *contract.JSONValue) bool {
+		switch k {
+		case "address":
+			t.Address = v.String()
+		case "key":
+			t.Key = v.String()
+		default:
+			return false
+		}
+		return true
+	})
+	if ok {
+		*m = t
+	}
+	return ok
+}
+
+// readMemo reads an optional memo: null or a string.
+func readMemo(v *contract.JSONValue) *string {
+	if v.Null() {
+		return nil
+	}
+	s := v.String()
+	return &s
 }
 
 func init() {
