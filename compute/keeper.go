@@ -139,7 +139,7 @@ func nextCounter(s state.Store, key byte) (uint64, error) {
 	return n, s.Set([]byte{key}, binary.BigEndian.AppendUint64(nil, n))
 }
 
-func getJSON(s state.Store, key []byte, v any, missing error) error {
+func getJSON(s state.Store, key []byte, v any, missing func() error) error {
 	bz, err := stored(s, key, missing)
 	if err != nil {
 		return err
@@ -185,20 +185,30 @@ func (k *Keeper) StoreCode(ctx context.Context, s state.Store, creator keys.Addr
 // Code returns stored code's info.
 func Code(s state.Store, id uint64) (CodeInfo, error) {
 	var c CodeInfo
-	err := getJSON(s, u64key(prefixCode, id), &c, fmt.Errorf("%w: %d", ErrUnknownCode, id))
+	err := getJSON(s, u64key(prefixCode, id), &c, unknownCode(id))
 	return c, err
 }
 
-// stored returns the record under key, or missing if there is none.
-func stored(s state.Store, key []byte, missing error) ([]byte, error) {
+// stored returns the record under key, or missing() if there is none.
+func stored(s state.Store, key []byte, missing func() error) ([]byte, error) {
 	bz, err := s.Get(key)
 	if err != nil {
 		return nil, err
 	}
 	if bz == nil {
-		return nil, missing
+		return nil, missing()
 	}
 	return bz, nil
+}
+
+// unknownContract and unknownCode make the errors for a missing record
+// (only then: formatting an address is not free).
+func unknownContract(a keys.ContractAddress) func() error {
+	return func() error { return fmt.Errorf("%w: %s", ErrUnknownContract, a) }
+}
+
+func unknownCode(id uint64) func() error {
+	return func() error { return fmt.Errorf("%w: %d", ErrUnknownCode, id) }
 }
 
 // Hash returns the code hash as bytes.
@@ -215,19 +225,19 @@ func (c CodeInfo) Hash() ([32]byte, error) {
 // Contract returns a contract's info.
 func Contract(s state.Store, a keys.ContractAddress) (ContractInfo, error) {
 	var c ContractInfo
-	err := getJSON(s, contractKey(a), &c, fmt.Errorf("%w: %s", ErrUnknownContract, a))
+	err := getJSON(s, contractKey(a), &c, unknownContract(a))
 	return c, err
 }
 
 // ContractExists returns ErrUnknownContract if there is no contract at a.
 func ContractExists(s state.Store, a keys.ContractAddress) error {
-	_, err := stored(s, contractKey(a), fmt.Errorf("%w: %s", ErrUnknownContract, a))
+	_, err := stored(s, contractKey(a), unknownContract(a))
 	return err
 }
 
 // contract is Contract through the keeper's memo.
 func (k *Keeper) contract(s state.Store, a keys.ContractAddress) (ContractInfo, error) {
-	bz, err := stored(s, contractKey(a), fmt.Errorf("%w: %s", ErrUnknownContract, a))
+	bz, err := stored(s, contractKey(a), unknownContract(a))
 	if err != nil {
 		return ContractInfo{}, err
 	}
@@ -242,7 +252,7 @@ func (k *Keeper) contract(s state.Store, a keys.ContractAddress) (ContractInfo, 
 // codeHash returns a code's hash, compiling it in this node's VM if it was
 // stored before the node started.
 func (k *Keeper) codeHash(ctx context.Context, s state.Store, id uint64) ([32]byte, error) {
-	bz, err := stored(s, u64key(prefixCode, id), fmt.Errorf("%w: %d", ErrUnknownCode, id))
+	bz, err := stored(s, u64key(prefixCode, id), unknownCode(id))
 	if err != nil {
 		return [32]byte{}, err
 	}
