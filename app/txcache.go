@@ -23,6 +23,7 @@ const txCacheSize = 1 << 16
 type txCache struct {
 	mu   sync.Mutex
 	m    map[[sha256.Size]byte]*txEntry
+	byTx map[*tx.Tx]*txEntry // the same entries, by the decoded transaction
 	ring [][sha256.Size]byte
 	next int
 }
@@ -33,7 +34,8 @@ type txEntry struct {
 }
 
 func newTxCache(size int) *txCache {
-	return &txCache{m: make(map[[sha256.Size]byte]*txEntry, size), ring: make([][sha256.Size]byte, size)}
+	return &txCache{m: make(map[[sha256.Size]byte]*txEntry, size), byTx: make(map[*tx.Tx]*txEntry, size),
+		ring: make([][sha256.Size]byte, size)}
 }
 
 // decode returns raw decoded, as tx.Decode does; a transaction decoded
@@ -63,31 +65,46 @@ func (c *txCache) decode(raw []byte) (*tx.Tx, error) {
 // c.mu is held.
 func (c *txCache) add(h [sha256.Size]byte, e *txEntry) {
 	if len(c.m) == len(c.ring) {
-		delete(c.m, c.ring[c.next])
+		old := c.ring[c.next]
+		delete(c.byTx, c.m[old].t)
+		delete(c.m, old)
 	}
 	c.ring[c.next] = h
 	c.m[h] = e
+	c.byTx[e.t] = e
 	c.next = (c.next + 1) % len(c.ring)
 }
 
 // verify returns nil if t, decoded from raw, is signed correctly: at once
-// if raw verified before, otherwise by checking the signature (and
-// remembering that raw verifies if it does).
+// if t (as decode returned it) or raw verified before, otherwise by
+// checking the signature (and remembering that raw verifies if it does).
 func (c *txCache) verify(raw []byte, t *tx.Tx) error {
-	h := sha256.Sum256(raw)
 	c.mu.Lock()
-	e, ok := c.m[h]
+	e, ok := c.byTx[t]
 	verified := ok && e.verified
 	c.mu.Unlock()
 	if verified {
 		return nil
+	}
+	var h [sha256.Size]byte
+	if !ok {
+		h = sha256.Sum256(raw)
+		c.mu.Lock()
+		e, ok = c.m[h]
+		verified = ok && e.verified
+		c.mu.Unlock()
+		if verified {
+			return nil
+		}
 	}
 	if err := t.VerifySignature(); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.m[h]; ok {
+	if ok {
+		e.verified = true
+	} else if e, ok := c.m[h]; ok {
 		e.verified = true
 	} else {
 		c.add(h, &txEntry{t: t, verified: true})
