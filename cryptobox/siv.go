@@ -167,10 +167,15 @@ func sealInto(out, key []byte, ad [][]byte, pt []byte) error {
 	if err != nil {
 		return err
 	}
+	s.sealInto(out, ad, pt)
+	return nil
+}
+
+// sealInto is sealInto under s's key; len(ad) ≤ maxAD.
+func (s *siv) sealInto(out []byte, ad [][]byte, pt []byte) {
 	s.s2v(ad, pt, &s.v)
 	copy(out[:blockSize], s.v[:])
 	s.xorCTR(out[blockSize:], pt)
-	return nil
 }
 
 // SIVSeal encrypts plaintext with AES-SIV (RFC 5297) under a 32-byte key (AES-128-SIV: the first
@@ -199,6 +204,11 @@ func SIVOpen(key []byte, ad [][]byte, sealed []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.open(ad, sealed)
+}
+
+// open is SIVOpen under s's key; len(sealed) ≥ 16 and len(ad) ≤ maxAD.
+func (s *siv) open(ad [][]byte, sealed []byte) ([]byte, error) {
 	copy(s.v[:], sealed[:blockSize])
 	pt := make([]byte, len(sealed)-blockSize)
 	s.xorCTR(pt, sealed[blockSize:])

@@ -84,3 +84,84 @@ func DecryptStateValue(valueKey [32]byte, storedKey, stored []byte) ([]byte, err
 	ad := [2][]byte{storedKey, stored[1:valueHeader]}
 	return SIVOpen(valueKey[:], ad[:], stored[valueHeader:])
 }
+
+// StateCipher does what EncryptStateKey, DecryptStateKey, EncryptStateValue and DecryptStateValue
+// do, under one contract's key_key and value keys, with the AES-SIV instances prepared once, on
+// first use: a contract call reads and writes many entries under the same keys, and preparing an
+// instance (two AES key schedules and the CMAC subkeys) costs about as much as sealing a short
+// value. The bytes are the same. A StateCipher is not safe for concurrent use.
+type StateCipher struct {
+	keyKey    [32]byte
+	valueKeys [][32]byte // by seed index
+	key       *siv
+	values    []*siv
+}
+
+// NewStateCipher returns the cipher of the contract whose key_key is keyKey and whose
+// value_key(i) is valueKeys[i].
+func NewStateCipher(keyKey [32]byte, valueKeys [][32]byte) *StateCipher {
+	return &StateCipher{keyKey: keyKey, valueKeys: valueKeys, values: make([]*siv, len(valueKeys))}
+}
+
+func (c *StateCipher) keySIV() *siv {
+	if c.key == nil {
+		c.key, _ = newSIV(c.keyKey[:]) // a 32-byte key always makes one
+	}
+	return c.key
+}
+
+// valueSIV returns the instance of value_key(i), or nil if there is no such key.
+func (c *StateCipher) valueSIV(i uint8) *siv {
+	if int(i) >= len(c.values) {
+		return nil
+	}
+	if c.values[i] == nil {
+		c.values[i], _ = newSIV(c.valueKeys[i][:])
+	}
+	return c.values[i]
+}
+
+// EncryptKey is EncryptStateKey under the cipher's key_key.
+func (c *StateCipher) EncryptKey(plaintextKey []byte) []byte {
+	out := make([]byte, blockSize+len(plaintextKey))
+	c.keySIV().sealInto(out, nil, plaintextKey)
+	return out
+}
+
+// DecryptKey is DecryptStateKey under the cipher's key_key.
+func (c *StateCipher) DecryptKey(storedKey []byte) ([]byte, error) {
+	if len(storedKey) < blockSize {
+		return nil, ErrDecrypt
+	}
+	return c.keySIV().open(nil, storedKey)
+}
+
+// EncryptValue is EncryptStateValue under value_key(seedIndex); ErrBadKey if the cipher has no
+// such key.
+func (c *StateCipher) EncryptValue(seedIndex uint8, storedKey []byte, pos WritePos, plaintext []byte) ([]byte, error) {
+	s := c.valueSIV(seedIndex)
+	if s == nil {
+		return nil, ErrBadKey
+	}
+	salt := pos.salt()
+	out := make([]byte, valueHeader+blockSize+len(plaintext))
+	out[0] = seedIndex
+	copy(out[1:], salt[:])
+	ad := [2][]byte{storedKey, salt[:]}
+	s.sealInto(out[valueHeader:], ad[:], plaintext)
+	return out, nil
+}
+
+// DecryptValue is DecryptStateValue under the value key of the seed index stored names.
+// Errors: ErrShortValue, ErrDecrypt (also for a seed index the cipher has no key for).
+func (c *StateCipher) DecryptValue(storedKey, stored []byte) ([]byte, error) {
+	if len(stored) < minStoredValue {
+		return nil, ErrShortValue
+	}
+	s := c.valueSIV(stored[0])
+	if s == nil {
+		return nil, ErrDecrypt
+	}
+	ad := [2][]byte{storedKey, stored[1:valueHeader]}
+	return s.open(ad[:], stored[valueHeader:])
+}

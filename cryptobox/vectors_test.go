@@ -271,6 +271,36 @@ func TestVectorState(t *testing.T) {
 			require.ErrorIs(t, err, ErrDecrypt)
 			_, err = DecryptStateValue(StateValueKey(ikm[0], ck), tc.StoredKey, tc.StoredValue)
 			require.ErrorIs(t, err, ErrDecrypt)
+
+			// A StateCipher gives the same bytes, used twice (its instances are reused).
+			var vks [][32]byte
+			for _, m := range ikm {
+				vks = append(vks, StateValueKey(m, ck))
+			}
+			c := NewStateCipher(kk, vks)
+			for range 2 {
+				require.Equal(t, hex.EncodeToString(tc.StoredKey), hex.EncodeToString(c.EncryptKey(tc.PlaintextKey)))
+				pk, err := c.DecryptKey(tc.StoredKey)
+				require.NoError(t, err)
+				require.Equal(t, []byte(tc.PlaintextKey), pk)
+				sv, err := c.EncryptValue(tc.ValueKeySeedIndex, tc.StoredKey, pos, tc.PlaintextValue)
+				require.NoError(t, err)
+				require.Equal(t, hex.EncodeToString(tc.StoredValue), hex.EncodeToString(sv))
+				pv, err := c.DecryptValue(tc.StoredKey, tc.StoredValue)
+				require.NoError(t, err)
+				require.Equal(t, []byte(tc.PlaintextValue), pv)
+				_, err = c.DecryptValue(append([]byte{0}, tc.StoredKey...), tc.StoredValue)
+				require.ErrorIs(t, err, ErrDecrypt)
+			}
+			// A seed index it has no key for, short input.
+			_, err = NewStateCipher(kk, vks[:idx]).DecryptValue(tc.StoredKey, tc.StoredValue)
+			require.ErrorIs(t, err, ErrDecrypt)
+			_, err = NewStateCipher(kk, vks[:idx]).EncryptValue(idx, tc.StoredKey, pos, tc.PlaintextValue)
+			require.ErrorIs(t, err, ErrBadKey)
+			_, err = c.DecryptValue(tc.StoredKey, tc.StoredValue[:minStoredValue-1])
+			require.ErrorIs(t, err, ErrShortValue)
+			_, err = c.DecryptKey(tc.StoredKey[:blockSize-1])
+			require.ErrorIs(t, err, ErrDecrypt)
 		})
 	}
 }

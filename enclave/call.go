@@ -83,6 +83,7 @@ func NewStateKeys(stateIKMs [][]byte, contract []byte) StateKeys {
 // position as a salt.
 type contractStore struct {
 	keys   StateKeys
+	cipher *cryptobox.StateCipher // keys', prepared once per call
 	parent state.Store
 	pos    *cryptobox.WritePos
 }
@@ -93,15 +94,11 @@ func (s *contractStore) storedKey(k []byte) ([]byte, error) {
 	if len(k) == 0 {
 		return nil, state.ErrEmptyKey
 	}
-	return cryptobox.EncryptStateKey(s.keys.keyKey, k)
+	return s.cipher.EncryptKey(k), nil
 }
 
 func (s *contractStore) open(sk, stored []byte) ([]byte, error) {
-	i, err := cryptobox.StateValueSeedIndex(stored)
-	if err != nil || int(i) >= len(s.keys.valueKeys) {
-		return nil, ErrEncryptedState
-	}
-	v, err := cryptobox.DecryptStateValue(s.keys.valueKeys[i], sk, stored)
+	v, err := s.cipher.DecryptValue(sk, stored)
 	if err != nil {
 		return nil, ErrEncryptedState
 	}
@@ -136,7 +133,7 @@ func (s *contractStore) Set(k, v []byte) error {
 	if err != nil {
 		return err
 	}
-	stored, err := cryptobox.EncryptStateValue(s.keys.valueKeys[s.keys.current], s.keys.current, sk, *s.pos, v)
+	stored, err := s.cipher.EncryptValue(s.keys.current, sk, *s.pos, v)
 	if err != nil {
 		return err
 	}
@@ -164,7 +161,7 @@ func (s *contractStore) Iterator(start, end []byte, reverse bool) (state.Iterato
 	defer it.Close()
 	var entries []plainEntry
 	for ; it.Valid(); it.Next() {
-		k, err := cryptobox.DecryptStateKey(s.keys.keyKey, it.Key())
+		k, err := s.cipher.DecryptKey(it.Key())
 		if err != nil {
 			return nil, ErrEncryptedState
 		}
@@ -238,7 +235,7 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 		}
 	}
 	cache := state.NewCache(call.State)
-	var store state.Store = &contractStore{keys: keys, parent: cache, pos: call.Pos}
+	var store state.Store = &contractStore{keys: keys, cipher: cryptobox.NewStateCipher(keys.keyKey, keys.valueKeys), parent: cache, pos: call.Pos}
 	if query {
 		store = readOnly{store}
 	}
