@@ -62,16 +62,15 @@ to the first sight of the block that holds the transaction).`,
 				return err
 			}
 			res, err := loadgen.Run(cmd.Context(), cfg)
-			perr := g.print(cmd.OutOrStdout(), res, func(w io.Writer) {
+			if err != nil {
+				return err // nothing was measured: no zero figures
+			}
+			return g.print(cmd.OutOrStdout(), res, func(w io.Writer) {
 				fmt.Fprintf(w, "sent %d, committed %d, refused %d in %s over %d blocks (max %d txs per block)\n",
 					res.Sent, res.Committed, res.Rejected, res.Duration.Round(time.Millisecond), res.Blocks, res.MaxPerBlk)
 				fmt.Fprintf(w, "throughput: %.0f committed tx/s\n", res.TPS)
 				fmt.Fprintf(w, "commit latency: p50 %s  p90 %s  p99 %s\n", res.LatencyP50.Round(time.Millisecond), res.LatencyP90.Round(time.Millisecond), res.LatencyP99.Round(time.Millisecond))
 			})
-			if err != nil {
-				return err
-			}
-			return perr
 		},
 	}
 	kf.register(cmd)
