@@ -48,6 +48,7 @@ type Chain interface {
 type Consensus interface {
 	Status(ctx context.Context) (*ctypes.ResultStatus, error)
 	Block(ctx context.Context, height *int64) (*ctypes.ResultBlock, error)
+	BlockResults(ctx context.Context, height *int64) (*ctypes.ResultBlockResults, error)
 	Tx(ctx context.Context, hash []byte, prove bool) (*ctypes.ResultTx, error)
 	BroadcastTxSync(ctx context.Context, tx types.Tx) (*ctypes.ResultBroadcastTx, error)
 }
@@ -256,6 +257,9 @@ type Block struct {
 	LastCommitHash string    `json:"last_commit_hash"`
 	ValidatorsHash string    `json:"validators_hash"`
 	Txs            []string  `json:"txs"` // hex hashes, in block order
+	// TxCodes are the transactions' result codes, in the same order (0:
+	// it succeeded); absent when the node has no results for the block.
+	TxCodes []uint32 `json:"tx_codes,omitempty"`
 }
 
 func (s *Server) block(w http.ResponseWriter, r *http.Request) {
@@ -281,6 +285,11 @@ func (s *Server) block(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, t := range b.Txs {
 		out.Txs = append(out.Txs, strings.ToUpper(hex.EncodeToString(t.Hash())))
+	}
+	if rr, err := s.consensus.BlockResults(r.Context(), &b.Height); err == nil && len(rr.TxsResults) == len(b.Txs) {
+		for _, t := range rr.TxsResults {
+			out.TxCodes = append(out.TxCodes, t.Code)
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/client"
 	"github.com/hermetic-chain/hermetic/contract"
 	"github.com/hermetic-chain/hermetic/internal/wat"
 	"github.com/hermetic-chain/hermetic/keys"
@@ -77,6 +79,21 @@ func TestContractsThroughTheCLI(t *testing.T) {
 	// The contract's error reaches its sender decrypted.
 	_, err = hermeticdErr(append([]string{"tx", "compute", "execute", contract, `fail`, "--from", "bob"}, dev...)...)
 	require.ErrorContains(t, err, "contract error: no")
+
+	// Blocks carry each transaction's result code, the failed execute's
+	// non-zero (the load generator counts failures by them).
+	c := client.New(api)
+	st, err := c.Status(ctx)
+	require.NoError(t, err)
+	var codes []uint32
+	for h := int64(1); h <= st.LatestHeight; h++ {
+		b, err := c.Block(ctx, h)
+		require.NoError(t, err)
+		require.Len(t, b.TxCodes, len(b.Txs), "height %d", h)
+		codes = append(codes, b.TxCodes...)
+	}
+	require.Contains(t, codes, uint32(0))
+	require.True(t, slices.ContainsFunc(codes, func(c uint32) bool { return c != 0 }), "codes %v", codes)
 
 	bad := []struct {
 		name string

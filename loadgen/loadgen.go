@@ -55,11 +55,13 @@ type TokenLoad struct {
 
 // Result is what a run measured.
 type Result struct {
-	Sent       int           `json:"sent"`
-	Committed  int           `json:"committed"`
-	Rejected   int           `json:"rejected"`
-	Duration   time.Duration `json:"duration"` // first submission to last commit
-	TPS        float64       `json:"tps"`      // committed / duration
+	Sent      int `json:"sent"`
+	Committed int `json:"committed"` // in a block
+	Failed    int `json:"failed"`    // in a block, with a non-zero result code
+	Rejected  int `json:"rejected"`
+	// Duration runs from the first submission to the last commit.
+	Duration   time.Duration `json:"duration"`
+	TPS        float64       `json:"tps"` // committed and succeeded, per second of duration
 	LatencyP50 time.Duration `json:"latency_p50"`
 	LatencyP90 time.Duration `json:"latency_p90"`
 	LatencyP99 time.Duration `json:"latency_p99"`
@@ -67,8 +69,13 @@ type Result struct {
 	MaxPerBlk  int           `json:"max_txs_per_block"`
 }
 
-// ErrIncomplete is returned when some transactions did not commit in time.
-var ErrIncomplete = errors.New("not every transaction committed")
+// Errors of a run that measured something but not what was asked:
+// ErrIncomplete when some transactions did not commit in time, ErrFailed
+// when some committed but failed. Run returns its Result with them.
+var (
+	ErrIncomplete = errors.New("not every transaction committed")
+	ErrFailed     = errors.New("transactions failed")
+)
 
 // Run executes the load and waits for every accepted transfer to commit.
 func Run(ctx context.Context, cfg Config) (Result, error) {
@@ -210,12 +217,13 @@ type watcher struct {
 	c      *client.Client
 	mu     sync.Mutex
 	seen   map[string]time.Time // tx hash → commit observed
+	failed map[string]bool      // tx hash → committed with a non-zero code
 	blocks map[int64]int        // height → txs
 	done   chan struct{}
 }
 
 func newWatcher(c *client.Client) *watcher {
-	return &watcher{c: c, seen: map[string]time.Time{}, blocks: map[int64]int{}, done: make(chan struct{})}
+	return &watcher{c: c, seen: map[string]time.Time{}, failed: map[string]bool{}, blocks: map[int64]int{}, done: make(chan struct{})}
 }
 
 func (w *watcher) run(ctx context.Context, from int64) {
@@ -223,14 +231,20 @@ func (w *watcher) run(ctx context.Context, from int64) {
 	next := from + 1
 	for ctx.Err() == nil {
 		b, err := w.c.Block(ctx, next)
-		if err != nil {
+		if err != nil || len(b.TxCodes) != len(b.Txs) {
+			// Not there yet, or decided but not yet executed (CometBFT
+			// stores a block before it executes it): its transactions
+			// count once their results are known.
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
 		now := time.Now()
 		w.mu.Lock()
-		for _, h := range b.Txs {
+		for i, h := range b.Txs {
 			w.seen[h] = now
+			if i < len(b.TxCodes) && b.TxCodes[i] != 0 {
+				w.failed[h] = true
+			}
 		}
 		w.blocks[b.Height] = len(b.Txs)
 		w.mu.Unlock()
@@ -262,6 +276,9 @@ func (w *watcher) result(submit map[string]time.Time, sent, rejected int, start 
 			continue
 		}
 		r.Committed++
+		if w.failed[h] {
+			r.Failed++
+		}
 		lat = append(lat, t1.Sub(t0))
 		if t1.After(last) {
 			last = t1
@@ -276,13 +293,16 @@ func (w *watcher) result(submit map[string]time.Time, sent, rejected int, start 
 	if r.Committed > 0 {
 		slices.Sort(lat)
 		r.Duration = last.Sub(start)
-		r.TPS = float64(r.Committed) / r.Duration.Seconds()
+		r.TPS = float64(r.Committed-r.Failed) / r.Duration.Seconds()
 		r.LatencyP50 = percentile(lat, 50)
 		r.LatencyP90 = percentile(lat, 90)
 		r.LatencyP99 = percentile(lat, 99)
 	}
 	if r.Committed < len(submit) {
 		return r, fmt.Errorf("%w: %d of %d", ErrIncomplete, r.Committed, len(submit))
+	}
+	if r.Failed > 0 {
+		return r, fmt.Errorf("%w: %d of %d committed", ErrFailed, r.Failed, r.Committed)
 	}
 	return r, nil
 }

@@ -10,7 +10,8 @@ import (
 
 // TestResult checks what a run reports from what it submitted and saw
 // committed: throughput over first submission to last commit, latency
-// percentiles, blocks, and an error when something never committed.
+// percentiles, blocks, and an error when something failed or never
+// committed.
 func TestResult(t *testing.T) {
 	start := time.Unix(1000, 0)
 	w := newWatcher(nil)
@@ -32,6 +33,15 @@ func TestResult(t *testing.T) {
 	require.Equal(t, 1000*time.Millisecond, r.LatencyP99)
 	require.Equal(t, 2, r.Blocks)
 	require.Equal(t, 60, r.MaxPerBlk)
+
+	// Committed but failed: not counted in the throughput, and an error.
+	w.failed["0"], w.failed["1"] = true, true
+	r, err = w.result(submit, 100, 3, start)
+	require.ErrorIs(t, err, ErrFailed)
+	require.Equal(t, 100, r.Committed)
+	require.Equal(t, 2, r.Failed)
+	require.InDelta(t, 98.0, r.TPS, 1e-9)
+	clear(w.failed)
 
 	submit["lost"] = start
 	_, err = w.result(submit, 101, 3, start)
