@@ -228,13 +228,22 @@ func newWatcher(c *client.Client) *watcher {
 
 func (w *watcher) run(ctx context.Context, from int64) {
 	defer close(w.done)
-	next := from + 1
+	next, top := from+1, from
 	for ctx.Err() == nil {
+		// A block counts once executed: CometBFT stores a decided block
+		// before it executes it, and the status's height is the last
+		// executed and committed one. Polling the status is cheap; a
+		// block of thousands of transactions is not.
+		if top < next {
+			st, err := w.c.Status(ctx)
+			if err != nil || st.LatestHeight < next {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			top = st.LatestHeight
+		}
 		b, err := w.c.Block(ctx, next)
 		if err != nil || len(b.TxCodes) != len(b.Txs) {
-			// Not there yet, or decided but not yet executed (CometBFT
-			// stores a block before it executes it): its transactions
-			// count once their results are known.
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
