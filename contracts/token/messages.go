@@ -106,52 +106,23 @@ type historyAnswer struct {
 }
 
 func (m *transferMsg) decodeFast(b []byte) bool {
-	var t transferMsg
-	ok := contract.ReadObject(b, func(k string, v *contract.JSONValue) bool {
-		switch k {
-		case "recipient":
-			t.Recipient = v.String()
-		case "amount":
-			t.Amount = v.String()
-		case "memo":
-			t.Memo = readMemo(v)
-		default:
-			return false
-		}
-		return true
+	return readFast(m, b, func(t *transferMsg, k string, v *contract.JSONValue) bool {
+		return readTransferField(k, v, &t.Recipient, &t.Amount, &t.Memo)
 	})
-	if ok {
-		*m = t
-	}
-	return ok
 }
 
 func (m *transferFromMsg) decodeFast(b []byte) bool {
-	var t transferFromMsg
-	ok := contract.ReadObject(b, func(k string, v *contract.JSONValue) bool {
-		switch k {
-		case "owner":
+	return readFast(m, b, func(t *transferFromMsg, k string, v *contract.JSONValue) bool {
+		if k == "owner" {
 			t.Owner = v.String()
-		case "recipient":
-			t.Recipient = v.String()
-		case "amount":
-			t.Amount = v.String()
-		case "memo":
-			t.Memo = readMemo(v)
-		default:
-			return false
+			return true
 		}
-		return true
+		return readTransferField(k, v, &t.Recipient, &t.Amount, &t.Memo)
 	})
-	if ok {
-		*m = t
-	}
-	return ok
 }
 
 func (m *balanceQueryMsg) decodeFast(b []byte) bool {
-	var t balanceQueryMsg
-	ok := contract.ReadObject(b, func(k string, v *contract.JSONValue) bool {
+	return readFast(m, b, func(t *balanceQueryMsg, k string, v *contract.JSONValue) bool {
 		switch k {
 		case "address":
 			t.Address = v.String()
@@ -162,10 +133,32 @@ func (m *balanceQueryMsg) decodeFast(b []byte) bool {
 		}
 		return true
 	})
-	if ok {
-		*m = t
+}
+
+// readFast reads b into a zero T with contract.ReadObject, field reading
+// each member, and stores it in m only if ReadObject accepts b.
+func readFast[T any](m *T, b []byte, field func(t *T, k string, v *contract.JSONValue) bool) bool {
+	var t T
+	if !contract.ReadObject(b, func(k string, v *contract.JSONValue) bool { return field(&t, k, v) }) {
+		return false
 	}
-	return ok
+	*m = t
+	return true
+}
+
+// readTransferField reads a member transfer and transfer_from share.
+func readTransferField(k string, v *contract.JSONValue, recipient, amount *string, memo **string) bool {
+	switch k {
+	case "recipient":
+		*recipient = v.String()
+	case "amount":
+		*amount = v.String()
+	case "memo":
+		*memo = readMemo(v)
+	default:
+		return false
+	}
+	return true
 }
 
 // readMemo reads an optional memo: null or a string.
