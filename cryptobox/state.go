@@ -55,15 +55,22 @@ func (p WritePos) salt() [saltSize]byte {
 // plaintext) (CRYPTO.md §4), with i = seedIndex, valueKey = value_key(i), salt24 from pos and
 // storedKey the encrypted state key the value is stored under.
 func EncryptStateValue(valueKey [32]byte, seedIndex uint8, storedKey []byte, pos WritePos, plaintext []byte) ([]byte, error) {
+	s, err := newSIV(valueKey[:])
+	if err != nil {
+		return nil, err
+	}
+	return s.sealStateValue(seedIndex, storedKey, pos, plaintext), nil
+}
+
+// sealStateValue is EncryptStateValue under s, value_key(seedIndex).
+func (s *siv) sealStateValue(seedIndex uint8, storedKey []byte, pos WritePos, plaintext []byte) []byte {
 	salt := pos.salt()
 	out := make([]byte, valueHeader+blockSize+len(plaintext))
 	out[0] = seedIndex
 	copy(out[1:], salt[:])
 	ad := [2][]byte{storedKey, salt[:]}
-	if err := sealInto(out[valueHeader:], valueKey[:], ad[:], plaintext); err != nil {
-		return nil, err
-	}
-	return out, nil
+	s.sealInto(out[valueHeader:], ad[:], plaintext)
+	return out
 }
 
 // StateValueSeedIndex returns the seed index i a stored value was written under, so the caller can
@@ -81,8 +88,17 @@ func DecryptStateValue(valueKey [32]byte, storedKey, stored []byte) ([]byte, err
 	if len(stored) < minStoredValue {
 		return nil, ErrShortValue
 	}
+	s, err := newSIV(valueKey[:])
+	if err != nil {
+		return nil, err
+	}
+	return s.openStateValue(storedKey, stored)
+}
+
+// openStateValue is DecryptStateValue under s; len(stored) ≥ minStoredValue.
+func (s *siv) openStateValue(storedKey, stored []byte) ([]byte, error) {
 	ad := [2][]byte{storedKey, stored[1:valueHeader]}
-	return SIVOpen(valueKey[:], ad[:], stored[valueHeader:])
+	return s.open(ad[:], stored[valueHeader:])
 }
 
 // StateCipher does what EncryptStateKey, DecryptStateKey, EncryptStateValue and DecryptStateValue
@@ -143,13 +159,7 @@ func (c *StateCipher) EncryptValue(seedIndex uint8, storedKey []byte, pos WriteP
 	if s == nil {
 		return nil, ErrBadKey
 	}
-	salt := pos.salt()
-	out := make([]byte, valueHeader+blockSize+len(plaintext))
-	out[0] = seedIndex
-	copy(out[1:], salt[:])
-	ad := [2][]byte{storedKey, salt[:]}
-	s.sealInto(out[valueHeader:], ad[:], plaintext)
-	return out, nil
+	return s.sealStateValue(seedIndex, storedKey, pos, plaintext), nil
 }
 
 // DecryptValue is DecryptStateValue under the value key of the seed index stored names.
@@ -162,6 +172,5 @@ func (c *StateCipher) DecryptValue(storedKey, stored []byte) ([]byte, error) {
 	if s == nil {
 		return nil, ErrDecrypt
 	}
-	ad := [2][]byte{storedKey, stored[1:valueHeader]}
-	return s.open(ad[:], stored[valueHeader:])
+	return s.openStateValue(storedKey, stored)
 }
