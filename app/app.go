@@ -53,6 +53,10 @@ var (
 	keyChainID = []byte{prefixParams + 1}
 	keyMaxGas  = []byte{prefixParams + 2}
 	keyEnclave = []byte{prefixParams + 3}
+	// keyBlockTime holds the time of the block that wrote the version, in
+	// Unix nanoseconds, so that queries and the mempool know the chain's
+	// time after a restart (before the next block) from the state itself.
+	keyBlockTime = []byte{prefixParams + 4}
 )
 
 // Options configure an App.
@@ -101,7 +105,7 @@ type App struct {
 	enclaveCfg EnclaveGenesis // network keys and attestation policy
 	compute    *compute.Keeper
 
-	lastNanos atomic.Int64 // time of the last finalized block, for queries
+	lastNanos atomic.Int64 // time of the last committed block (keyBlockTime), for queries and CheckTx
 
 	chainID string
 	params  Params
@@ -188,6 +192,11 @@ func (a *App) loadMeta(s state.Store) error {
 	if err := json.Unmarshal(ebz, &a.enclaveCfg); err != nil {
 		return fmt.Errorf("decode enclave config: %w", err)
 	}
+	nanos, err := getU64(s, keyBlockTime)
+	if err != nil {
+		return fmt.Errorf("read last block time: %w", err)
+	}
+	a.lastNanos.Store(int64(nanos))
 	return nil
 }
 
@@ -294,16 +303,24 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.block = blockContext{height: req.Height, time: req.Time, pos: cryptobox.WritePos{Height: uint64(req.Height)}}
-	a.lastNanos.Store(req.Time.UnixNano())
+	if err := setU64(a.tree, keyBlockTime, uint64(req.Time.UnixNano())); err != nil {
+		return nil, fmt.Errorf("block %d: record block time: %w", req.Height, err)
+	}
 	env := &txEnv{block: &a.block}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		a.block.txIndex = uint32(i)
 		results[i] = a.runTx(env, a.tree, raw)
-		if results[i].Codespace == "" && results[i].Code == 1 {
-			// An error the app does not classify is a bug or a broken store:
-			// stop rather than commit a state other nodes may not share.
-			return nil, fmt.Errorf("block %d tx %d: %s", req.Height, i, results[i].Log)
+		switch r := results[i]; {
+		case r.Code == CodeNodeFault && r.Codespace == "":
+			// This node's store or enclave failed: stop rather than
+			// commit a state other nodes may not share. Nothing a
+			// transaction or a contract sends gets here (see Code).
+			return nil, fmt.Errorf("block %d tx %d: %s", req.Height, i, r.Log)
+		case r.Code == codeUnclassified || r.Code == Code(ErrPanic):
+			// A failed transaction like any other, but a gap in the
+			// classification or a bug: say so loudly.
+			a.log.Error("transaction failed for a reason without its own code", "height", req.Height, "tx", i, "code", r.Code, "log", r.Log)
 		}
 	}
 	updates, err := a.validatorUpdates()
@@ -341,6 +358,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		return nil, fmt.Errorf("commit state at height %d: %w", a.block.height, err)
 	}
 	a.committed.Store(version)
+	if !a.block.time.IsZero() {
+		a.lastNanos.Store(a.block.time.UnixNano())
+	}
 	a.mempoolMu.Lock()
 	a.check = nil
 	a.pending = pendingTxs{}
@@ -388,7 +408,7 @@ func (a *App) runTx(env *txEnv, s state.Store, raw []byte) *abci.ExecTxResult {
 		return result(err, t.GasLimit, meter.Used())
 	}
 	if err := fee.Write(); err != nil {
-		return result(fmt.Errorf("%w: write fee payment: %v", ErrInternal, err), t.GasLimit, meter.Used())
+		return result(fmt.Errorf("write fee payment: %w", err), t.GasLimit, meter.Used())
 	}
 	msgs := state.NewCache(s)
 	ms := gasStore{parent: msgs, meter: meter}
@@ -400,7 +420,7 @@ func (a *App) runTx(env *txEnv, s state.Store, raw []byte) *abci.ExecTxResult {
 			msgs.Discard()
 			return result(fmt.Errorf("%w: message %d has type %q", ErrUnknownMessage, i, m.TypeURL), t.GasLimit, meter.Used())
 		}
-		mr, err := h(a, env, ms, signer, m.Value)
+		mr, err := runMsg(h, a, env, ms, signer, m.Value)
 		if err != nil {
 			msgs.Discard()
 			return result(fmt.Errorf("message %d: %w", i, err), t.GasLimit, meter.Used())
@@ -409,7 +429,7 @@ func (a *App) runTx(env *txEnv, s state.Store, raw []byte) *abci.ExecTxResult {
 		data = append(data, mr.data)
 	}
 	if err := msgs.Write(); err != nil {
-		return result(fmt.Errorf("%w: write messages' state: %v", ErrInternal, err), t.GasLimit, meter.Used())
+		return result(fmt.Errorf("write messages' state: %w", err), t.GasLimit, meter.Used())
 	}
 	r := result(nil, t.GasLimit, meter.Used())
 	r.Events = evs
@@ -419,6 +439,18 @@ func (a *App) runTx(env *txEnv, s state.Store, raw []byte) *abci.ExecTxResult {
 		r.Data, _ = json.Marshal(data)
 	}
 	return r
+}
+
+// runMsg runs one message's handler. A panic in it (a bug that some input
+// reaches) fails the transaction with ErrPanic instead of stopping the
+// node: the message's state changes are in a cache that is then discarded.
+func runMsg(h handler, a *App, env *txEnv, s state.Store, signer keys.Address, msg []byte) (mr msgResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			mr, err = msgResult{}, fmt.Errorf("%w: %v", ErrPanic, p)
+		}
+	}()
+	return h(a, env, s, signer, msg)
 }
 
 // classifyDecode maps the tx package's decoding errors to the app's codes.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -248,7 +247,7 @@ func (a *App) ContractQuery(ctx context.Context, addr keys.ContractAddress, msg 
 	if err != nil {
 		return nil, err
 	}
-	b := compute.Block{Height: s.Version(), Time: time.Unix(0, a.lastNanos.Load()), ChainID: a.chainID}
+	b := compute.Block{Height: s.Version(), Time: a.LastBlockTime(), ChainID: a.chainID}
 	out, _, err := k.Query(ctx, s, b, addr, msg, plaintext, QueryGasLimit)
 	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hermetic-chain/hermetic/compute"
 	"github.com/hermetic-chain/hermetic/cryptobox"
 	"github.com/hermetic-chain/hermetic/enclave"
+	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/vm"
 )
 
@@ -38,6 +39,18 @@ var (
 	ErrNoMessages         = errors.New("transaction has no messages")
 	ErrPubKeyMismatch     = errors.New("signer key does not match the account's key")
 	ErrInternal           = errors.New("internal error")
+	// ErrUnclassified is the code of a transaction that failed for a
+	// reason no sentinel names: a gap in the classification, to be given
+	// its own code, but still a failed transaction like any other (see
+	// Code).
+	ErrUnclassified = errors.New("transaction failed")
+	// ErrNodeFault marks a failure of this node rather than of the
+	// transaction (its enclave cannot serve the chain): like a failing
+	// store (state.ErrStore) it stops the node instead of committing a
+	// state that other nodes would not share.
+	ErrNodeFault = errors.New("node fault")
+	// ErrPanic: a message's handler panicked; the transaction fails.
+	ErrPanic = errors.New("message handler panicked")
 )
 
 // codes maps each sentinel to its stable ABCI code. Code 0 is success and 1 is
@@ -84,6 +97,10 @@ var codes = []struct {
 	{cryptobox.ErrLowOrder, 45},
 	{cryptobox.ErrShortWire, 46},
 	{cryptobox.ErrBadCodeHash, 47},
+	// A contract's bad message or response: before the errors it may
+	// wrap (an unknown callee, a refused input).
+	{compute.ErrInvalidMsg, 49},
+	{compute.ErrInvalidResponse, 50},
 	{ErrContractFailed, 31},
 	{ErrContractInput, 32},
 	{ErrUnknownCode, 33},
@@ -97,20 +114,39 @@ var codes = []struct {
 	{vm.ErrCodeTooLarge, 41},
 	{ErrNoCompute, 42},
 	{compute.ErrCallDepth, 48},
+	{ErrPanic, 51},
+	{ErrUnclassified, codeUnclassified},
 }
 
-// Code returns the ABCI result code of err: 0 for nil, the sentinel's code for
-// an error that wraps one, and 1 otherwise.
+// CodeNodeFault is the code of a failure of the node itself: its store
+// (state.ErrStore) or its enclave (ErrNodeFault). It is the only result
+// FinalizeBlock stops on; it has no codespace.
+const CodeNodeFault = 1
+
+const codeUnclassified = 52
+
+// Code returns the ABCI result code of err: 0 for nil, CodeNodeFault for a
+// failure of the node's store or enclave, the sentinel's code for an error
+// that wraps one, and ErrUnclassified's otherwise. Whatever a transaction
+// or a contract causes is therefore a coded, failed transaction; only the
+// node's own faults stop it.
 func Code(err error) uint32 {
 	if err == nil {
 		return 0
+	}
+	if isNodeFault(err) {
+		return CodeNodeFault
 	}
 	for _, c := range codes {
 		if errors.Is(err, c.err) {
 			return c.code
 		}
 	}
-	return 1
+	return codeUnclassified
+}
+
+func isNodeFault(err error) bool {
+	return errors.Is(err, state.ErrStore) || errors.Is(err, ErrNodeFault) || errors.Is(err, enclave.ErrNoSeed)
 }
 
 // ErrorForCode returns the sentinel error for an ABCI code, for clients that

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -60,7 +59,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		}
 		a.check = state.NewCache(base)
 	}
-	env := &txEnv{check: true, block: &blockContext{height: a.committed.Load() + 1, time: time.Unix(0, a.lastNanos.Load()).UTC()}}
+	env := &txEnv{check: true, block: &blockContext{height: a.committed.Load() + 1, time: a.LastBlockTime()}}
 	if decodeErr == nil {
 		res, held, err := a.holdIfAhead(t, req.Tx)
 		if err != nil {

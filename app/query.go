@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/proto/tendermint/crypto"
@@ -33,6 +34,12 @@ type Proof struct {
 // LastHeight returns the height of the last committed block. Safe to call
 // concurrently with block execution.
 func (a *App) LastHeight() int64 { return a.committed.Load() }
+
+// LastBlockTime returns the time of the last committed block, read from the
+// state at start and kept with every commit (before the first block, the
+// Unix epoch). Queries and CheckTx judge permits'
+// validity by it.
+func (a *App) LastBlockTime() time.Time { return time.Unix(0, a.lastNanos.Load()).UTC() }
 
 // snapshot returns the committed state at height (0: the latest).
 func (a *App) snapshot(height int64) (state.ReadStore, error) {

@@ -104,13 +104,18 @@ func (a *App) register(s state.Store, reg enclave.Registration, height int64) ([
 		return nil, ErrAlreadyRegistered
 	}
 	if a.enclave == nil {
-		return nil, fmt.Errorf("%w: this node runs no enclave", ErrInternal)
+		return nil, fmt.Errorf("%w: this node runs no enclave", ErrNodeFault)
 	}
 	seeds, err := a.enclave.EncryptSeeds(reg.PubKey)
-	if err != nil {
+	switch {
+	case errors.Is(err, enclave.ErrNoSeed):
 		// A validator whose enclave cannot do this must not commit a
 		// state the others may not share.
-		return nil, fmt.Errorf("%w: encrypt seeds: %v", ErrInternal, err)
+		return nil, fmt.Errorf("%w: encrypt seeds: %w", ErrNodeFault, err)
+	case err != nil:
+		// The registration's key is unusable (a low-order point, say):
+		// the same on every node, so a refused registration.
+		return nil, fmt.Errorf("%w: encrypt seeds: %w", ErrRegistration, err)
 	}
 	bz, err := json.Marshal(RegistrationRecord{Registration: reg, EncryptedSeeds: seeds, Height: height})
 	if err != nil {

@@ -395,8 +395,8 @@ func TestReplies(t *testing.T) {
 	_, _, err = exec(addr, hash)
 	require.ErrorIs(t, err, ErrContractFailed)
 
-	// reply_on nonsense is refused.
+	// reply_on nonsense is refused, and the contract's writes with it.
 	addr, hash = deploy(`{"go":{}}`, "sometimes")
 	_, _, err = exec(addr, hash)
-	require.ErrorIs(t, err, ErrUnsupportedMsg)
+	require.ErrorIs(t, err, ErrInvalidResponse)
 }

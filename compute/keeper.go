@@ -24,6 +24,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -59,6 +61,14 @@ var (
 	// ErrUnsupportedMsg: a contract emitted a message Hermetic does not
 	// carry out yet.
 	ErrUnsupportedMsg = errors.New("unsupported contract message")
+	// ErrInvalidMsg: a message a contract emitted cannot be carried out as
+	// written (a malformed address, another denomination, an amount that is
+	// not a number, a call of a contract that does not exist).
+	ErrInvalidMsg = errors.New("invalid message from contract")
+	// ErrInvalidResponse: a contract's response breaks CosmWasm's rules for
+	// attributes and events (an empty or reserved key, a too-short event
+	// type).
+	ErrInvalidResponse = errors.New("invalid response from contract")
 )
 
 // EncryptedPrefix starts an error message that is encrypted for the
@@ -431,6 +441,11 @@ func (k *Keeper) callWith(ctx context.Context, s state.Store, b Block, entry str
 	}}
 	out, err := k.enclave.Execute(ctx, enclave.Call{Contract: addr[:], CodeHash: hash, Input: msg, KeysFrom: keysFrom, Plaintext: plaintext,
 		State: contractStore(s, addr), Pos: b.Pos}, r)
+	if errors.Is(err, ErrInvalidMsg) {
+		// A message the contract sent names a contract that cannot be
+		// called: found while encrypting the message for it.
+		return Result{GasUsed: r.gasUsed}, err
+	}
 	if err != nil {
 		return Result{GasUsed: r.gasUsed}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -455,7 +470,7 @@ func (k *Keeper) callWith(ctx context.Context, s state.Store, b Block, entry str
 		sc := state.NewCache(s)
 		sub, err := k.dispatch(ctx, sc, b, addr, sm, !out.Encrypted && plaintext, left, depth)
 		res.GasUsed += sub.GasUsed
-		if err != nil && (!wantReply || sm.ReplyOn == "success" || errors.Is(err, vm.ErrOutOfGas) || errors.Is(err, ErrCallDepth)) {
+		if err != nil && (!wantReply || sm.ReplyOn == "success" || errors.Is(err, vm.ErrOutOfGas) || errors.Is(err, ErrCallDepth) || nodeFault(err)) {
 			return res, fmt.Errorf("message %d: %w", i, err)
 		}
 		if err == nil {
@@ -494,6 +509,13 @@ func (k *Keeper) callWith(ctx context.Context, s state.Store, b Block, entry str
 	return res, nil
 }
 
+// nodeFault reports a failure of this node rather than of the call (its
+// store, or an enclave without the network's seeds): never handed to a
+// contract as a reply, since other nodes would not see it.
+func nodeFault(err error) bool {
+	return errors.Is(err, state.ErrStore) || errors.Is(err, enclave.ErrNoSeed)
+}
+
 // subEvents are a sub-call's outputs as a Reply carries them: the callee's
 // attributes under a "wasm" event, and its own events (all still encrypted
 // for the sender when the call was).
@@ -517,6 +539,10 @@ func (k *Keeper) finish(out enclave.Output, r *runner) (Result, vm.ContractResul
 		if errors.Is(r.vmErr, vm.ErrOutOfGas) {
 			return res, cr, vm.ErrOutOfGas
 		}
+		if r.respErr != nil {
+			// Says which rule the response broke, not what it held.
+			return res, cr, r.respErr
+		}
 		msg := string(out.Data)
 		if out.Encrypted {
 			msg = EncryptedPrefix + base64.StdEncoding.EncodeToString(out.Data)
@@ -532,23 +558,24 @@ func (k *Keeper) finish(out enclave.Output, r *runner) (Result, vm.ContractResul
 
 // dispatch carries out a message a contract sent: a bank send from its
 // balance, or a call of another contract (whose message the enclave has
-// encrypted for it, unless the whole call is plaintext).
+// encrypted for it, unless the whole call is plaintext). Whatever the
+// contract wrote, the outcome is a classified error at worst: a message
+// that cannot be carried out wraps ErrInvalidMsg or ErrUnsupportedMsg.
 func (k *Keeper) dispatch(ctx context.Context, s state.Store, b Block, from keys.ContractAddress, sm vm.SubMsg, plaintext bool, gasLimit uint64, depth int) (Result, error) {
 	var w wasmExecute
 	if json.Unmarshal(sm.Msg, &w) == nil && w.Wasm != nil && w.Wasm.Execute != nil {
 		to, err := keys.ParseContractAddress(w.Wasm.Execute.ContractAddr)
 		if err != nil {
-			return Result{}, err
+			return Result{}, fmt.Errorf("%w: wasm execute: contract_addr: %v", ErrInvalidMsg, err)
 		}
-		var funds tx.Coin
-		for _, c := range w.Wasm.Execute.Funds {
-			n, err := parseFunds(c)
-			if err != nil {
-				return Result{}, err
-			}
-			funds = tx.Coin{Denom: tx.Denom, Amount: funds.Amount + n}
+		funds, err := sumFunds(w.Wasm.Execute.Funds)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: wasm execute: %v", ErrInvalidMsg, err)
 		}
 		info, err := k.contract(s, to)
+		if errors.Is(err, ErrUnknownContract) {
+			return Result{}, fmt.Errorf("%w: wasm execute: %w", ErrInvalidMsg, err)
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -571,18 +598,35 @@ func (k *Keeper) dispatch(ctx context.Context, s state.Store, b Block, from keys
 	}
 	to, err := rawAddress(msg.Bank.Send.ToAddress)
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("%w: bank send: to_address: %v", ErrInvalidMsg, err)
 	}
-	for _, c := range msg.Bank.Send.Amount {
-		n, err := parseFunds(c)
-		if err != nil {
-			return Result{}, err
-		}
-		if err := k.bank.Transfer(s, from[:], to, n); err != nil {
+	amount, err := sumFunds(msg.Bank.Send.Amount)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: bank send: %v", ErrInvalidMsg, err)
+	}
+	if amount.Amount > 0 {
+		if err := k.bank.Transfer(s, from[:], to, amount.Amount); err != nil {
 			return Result{}, err
 		}
 	}
 	return Result{}, nil
+}
+
+// sumFunds adds up coins a contract sends, all of which must be uherm with
+// a decimal amount, without overflow.
+func sumFunds(coins []vm.Coin) (tx.Coin, error) {
+	total := tx.Coin{Denom: tx.Denom}
+	for _, c := range coins {
+		n, err := parseFunds(c)
+		if err != nil {
+			return tx.Coin{}, err
+		}
+		if total.Amount+n < total.Amount {
+			return tx.Coin{}, fmt.Errorf("funds overflow")
+		}
+		total.Amount += n
+	}
+	return total, nil
 }
 
 func parseFunds(c vm.Coin) (uint64, error) {
@@ -607,15 +651,22 @@ func rawAddress(s string) ([]byte, error) {
 	return c[:], nil
 }
 
+// firstKey names a message's kind for an error: its first key in sorted
+// order, so that every node writes the same text (a map's order would
+// not), cut to a readable length.
 func firstKey(raw json.RawMessage) string {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(raw, &m) != nil {
 		return "malformed"
 	}
-	for k := range m {
-		return k
+	if len(m) == 0 {
+		return "empty"
 	}
-	return "empty"
+	name := slices.Min(slices.Collect(maps.Keys(m)))
+	if len(name) > 64 {
+		name = name[:64] + "…"
+	}
+	return strconv.Quote(name)
 }
 
 // Query runs a contract's query entry point on a read-only view of its

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hermetic-chain/hermetic/enclave"
 	"github.com/hermetic-chain/hermetic/state"
@@ -24,6 +25,7 @@ type runner struct {
 	codeHash func(contract string) ([32]byte, error)
 	gasUsed  uint64
 	vmErr    error // what ended the call, kept for the keeper to classify (never shown)
+	respErr  error // the rule a response broke (ErrInvalidResponse); names no content
 	response *vm.Response
 	query    []byte
 }
@@ -59,6 +61,10 @@ func (r *runner) Run(ctx context.Context, msg []byte, s state.Store) ([]byte, er
 	}
 	if cr.Err != nil {
 		return nil, fmt.Errorf("%w: %s", errContract, *cr.Err)
+	}
+	if err := validateResponse(cr.Ok); err != nil {
+		r.respErr = err
+		return nil, err
 	}
 	r.response = cr.Ok
 	return res.JSON, nil
@@ -140,12 +146,58 @@ func (r *runner) sealSubMsg(sm vm.SubMsg, sl enclave.Sealer) (vm.SubMsg, error) 
 		return sm, nil
 	}
 	hash, err := r.codeHash(w.Wasm.Execute.ContractAddr)
-	if err != nil {
+	if nodeFault(err) {
 		return sm, err
+	}
+	if err != nil {
+		return sm, fmt.Errorf("%w: wasm execute: %w", ErrInvalidMsg, err)
 	}
 	if w.Wasm.Execute.Msg, err = sl.Wire(hash, w.Wasm.Execute.Msg); err != nil {
 		return sm, err
 	}
 	sm.Msg, err = json.Marshal(w)
 	return sm, err
+}
+
+// Limits on a response, as CosmWasm (wasmd) sets them: an event type of
+// a custom event has at least two characters, and an attribute key is not
+// empty and does not start with an underscore (reserved for the chain).
+const minEventTypeLen = 2
+
+// validateResponse checks a contract's response against those rules and
+// that every message says when to reply in a way the chain knows. Its
+// errors name the rule and the position, never the content (which may be
+// secret).
+func validateResponse(resp *vm.Response) error {
+	checkAttrs := func(where string, attrs []vm.Attribute) error {
+		for i, a := range attrs {
+			key := strings.TrimSpace(a.Key)
+			switch {
+			case key == "":
+				return fmt.Errorf("%w: %sattribute %d has an empty key", ErrInvalidResponse, where, i)
+			case strings.HasPrefix(key, "_"):
+				return fmt.Errorf("%w: %sattribute %d has a key starting with \"_\" (reserved)", ErrInvalidResponse, where, i)
+			}
+		}
+		return nil
+	}
+	if err := checkAttrs("", resp.Attributes); err != nil {
+		return err
+	}
+	for i, e := range resp.Events {
+		if len(strings.TrimSpace(e.Type)) < minEventTypeLen {
+			return fmt.Errorf("%w: event %d has a type shorter than %d characters", ErrInvalidResponse, i, minEventTypeLen)
+		}
+		if err := checkAttrs(fmt.Sprintf("event %d: ", i), e.Attributes); err != nil {
+			return err
+		}
+	}
+	for i, sm := range resp.Messages {
+		switch sm.ReplyOn {
+		case "", "never", "always", "success", "error":
+		default:
+			return fmt.Errorf("%w: message %d: reply_on must be always, success, error or never", ErrInvalidResponse, i)
+		}
+	}
+	return nil
 }

@@ -8,7 +8,10 @@
 // is an error, and Get of a missing key returns nil.
 package state
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Store is read-write access to a key-value state.
 type Store interface {
@@ -55,7 +58,20 @@ var (
 	ErrNoVersion = errors.New("state: no such version")
 	// ErrProof is returned when a proof does not verify.
 	ErrProof = errors.New("state: invalid proof")
+	// ErrStore wraps every failure of the database under the tree (I/O,
+	// corruption, a closed database): a fault of this node, not of what a
+	// transaction asked for. The app stops on it rather than commit a state
+	// that other nodes may not share.
+	ErrStore = errors.New("state: store failure")
 )
+
+// storeErr marks a database failure with ErrStore (nil stays nil).
+func storeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrStore, err)
+}
 
 func checkKey(key []byte) error {
 	if len(key) == 0 {

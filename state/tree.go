@@ -115,7 +115,7 @@ func (t *Tree) WorkingHash() []byte { return t.tree.WorkingHash() }
 func (t *Tree) Commit() ([]byte, int64, error) {
 	hash, version, err := t.tree.SaveVersion()
 	if err != nil {
-		return nil, 0, fmt.Errorf("save state version: %w", err)
+		return nil, 0, fmt.Errorf("save state version: %w", storeErr(err))
 	}
 	t.mu.Lock()
 	t.version, t.hash = version, hash
@@ -136,7 +136,8 @@ func (t *Tree) Get(key []byte) ([]byte, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	return t.tree.Get(key)
+	v, err := t.tree.Get(key)
+	return v, storeErr(err)
 }
 
 // Has implements Store on the working state.
@@ -144,7 +145,8 @@ func (t *Tree) Has(key []byte) (bool, error) {
 	if err := checkKey(key); err != nil {
 		return false, err
 	}
-	return t.tree.Has(key)
+	ok, err := t.tree.Has(key)
+	return ok, storeErr(err)
 }
 
 // Set implements Store on the working state.
@@ -153,7 +155,7 @@ func (t *Tree) Set(key, value []byte) error {
 		return err
 	}
 	_, err := t.tree.Set(key, value)
-	return err
+	return storeErr(err)
 }
 
 // Delete implements Store on the working state.
@@ -162,16 +164,16 @@ func (t *Tree) Delete(key []byte) error {
 		return err
 	}
 	_, _, err := t.tree.Remove(key)
-	return err
+	return storeErr(err)
 }
 
 // Iterator implements Store on the working state.
 func (t *Tree) Iterator(start, end []byte, reverse bool) (Iterator, error) {
 	it, err := t.tree.Iterator(start, end, !reverse)
 	if err != nil {
-		return nil, err
+		return nil, storeErr(err)
 	}
-	return it, nil
+	return storeIterator{it}, nil
 }
 
 // ReadStore is a read-only view of one committed version. Its writes fail
@@ -212,22 +214,33 @@ func (r readStore) Get(key []byte) ([]byte, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	return r.t.Get(key)
+	v, err := r.t.Get(key)
+	return v, storeErr(err)
 }
 
 func (r readStore) Has(key []byte) (bool, error) {
 	if err := checkKey(key); err != nil {
 		return false, err
 	}
-	return r.t.Has(key)
+	ok, err := r.t.Has(key)
+	return ok, storeErr(err)
 }
 
 func (r readStore) Set(_, _ []byte) error { return ErrReadOnly }
 func (r readStore) Delete(_ []byte) error { return ErrReadOnly }
 
 func (r readStore) Iterator(start, end []byte, reverse bool) (Iterator, error) {
-	return r.t.Iterator(start, end, !reverse)
+	it, err := r.t.Iterator(start, end, !reverse)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return storeIterator{it}, nil
 }
+
+// storeIterator marks the error that ended an iteration with ErrStore.
+type storeIterator struct{ Iterator }
+
+func (it storeIterator) Error() error { return storeErr(it.Iterator.Error()) }
 
 func (r readStore) Prove(key []byte) ([]byte, *ics23.CommitmentProof, error) {
 	if err := checkKey(key); err != nil {
