@@ -319,21 +319,30 @@ func TestQueryIsEncryptedAndReadOnly(t *testing.T) {
 	require.Contains(t, string(msg), state.ErrReadOnly.Error())
 }
 
-func TestSealUnseal(t *testing.T) {
-	dir := t.TempDir()
-	e := open(t, dir)
-	sealed, err := e.Seal([]byte("node-local secret"))
-	require.NoError(t, err)
-	require.NotContains(t, string(sealed), "node-local secret")
-	again := open(t, dir) // the same enclave after a restart
-	pt, err := again.Unseal(sealed)
-	require.NoError(t, err)
-	require.Equal(t, "node-local secret", string(pt))
-	sealed[len(sealed)-1] ^= 1
-	_, err = again.Unseal(sealed)
-	require.ErrorIs(t, err, enclave.ErrSealed)
-	other := open(t, t.TempDir()) // another machine's enclave
-	sealed[len(sealed)-1] ^= 1
-	_, err = other.Unseal(sealed)
-	require.ErrorIs(t, err, enclave.ErrSealed)
+// TestSealedFilesBelongToTheirEnclave: sealing is internal to the backend
+// (no method seals or unseals for the host), and what one enclave sealed
+// does not open in another — here, another home with its own seal key — so
+// copying a home's sealed files elsewhere gives nothing.
+func TestSealedFilesBelongToTheirEnclave(t *testing.T) {
+	for _, file := range []string{"seeds.sealed", "registration.sealed"} {
+		t.Run(file, func(t *testing.T) {
+			dir := t.TempDir()
+			e := open(t, dir)
+			_, err := e.Bootstrap(context.Background())
+			require.NoError(t, err)
+			_, err = e.Registration(context.Background(), "c")
+			require.NoError(t, err)
+			b, err := os.ReadFile(filepath.Join(dir, file))
+			require.NoError(t, err)
+
+			other := t.TempDir()
+			open(t, other) // draws its own seal key
+			require.NoError(t, os.WriteFile(filepath.Join(other, file), b, 0o600))
+			o, err := sim.Open(other, nil)
+			if err == nil {
+				_, err = o.Registration(context.Background(), "c")
+			}
+			require.ErrorIs(t, err, enclave.ErrSealed)
+		})
+	}
 }
