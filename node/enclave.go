@@ -28,7 +28,7 @@ var (
 	// simulation backend, which gives no hardware protection, so the node
 	// must not hold the network's seeds or make blocks. It wraps
 	// enclave.ErrSimulatedNotAllowed.
-	ErrSimulationForbidden = fmt.Errorf("%w, and this node's enclave is a simulation (this build has no TEE backend)", enclave.ErrSimulatedNotAllowed)
+	ErrSimulationForbidden = fmt.Errorf("this node's enclave is a simulation (this build has no TEE backend): %w", enclave.ErrSimulatedNotAllowed)
 )
 
 // developmentNetworkHint says how to run a network on the simulation
@@ -50,7 +50,7 @@ func CheckGenesisBackend(doc *types.GenesisDoc) error {
 		return err
 	}
 	if backendSimulated() && !g.Policy.AllowSimulated {
-		return fmt.Errorf("%w: chain %s's genesis sets allow_simulated: false; %s", ErrSimulationForbidden, doc.ChainID, developmentNetworkHint)
+		return fmt.Errorf("%w: the genesis of chain %s sets allow_simulated: false, so a node of it could not start here; %s", ErrSimulationForbidden, doc.ChainID, developmentNetworkHint)
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func Init(h Home, o InitOptions) error {
 		return err
 	}
 	if backendSimulated() && !o.AllowSimulatedAttestation {
-		return fmt.Errorf("%w: the genesis would forbid simulated attestation (allow_simulated: false, a production network's policy), so this node could never start on it; %s",
+		return fmt.Errorf("%w: the new chain's genesis would forbid it (allow_simulated: false, a production network's policy), so this node could never start; %s",
 			ErrSimulationForbidden, developmentNetworkHint)
 	}
 	c := &Config{Comet: defaultCometConfig(h, o.Moniker), APIAddress: DefaultAPIAddress, LogLevel: "info", AllowSimulatedAttestation: o.AllowSimulatedAttestation}
