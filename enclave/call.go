@@ -252,9 +252,12 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 	if txKey != nil {
 		var err error
 		sl := inputSealer{txKey: *txKey, nonce: nonce, pub: pub}
-		if rs, ok := run.(ResultSealer); ok && !out.Failed {
+		switch rs, ok := run.(ResultSealer); {
+		case out.Failed:
+			out.Data, err = sl.Encrypt(padError(out.Data))
+		case ok:
 			out.Data, err = rs.SealResult(out.Data, sl)
-		} else {
+		default:
 			out.Data, err = sl.Encrypt(out.Data)
 		}
 		if err != nil {
@@ -263,6 +266,27 @@ func (call Call) run(ctx context.Context, keys StateKeys, open func(wire []byte)
 		out.Encrypted = true
 	}
 	return out, nil
+}
+
+// ErrorBlock is the block size, in bytes, that the plaintext of an encrypted
+// contract error is padded to before it is encrypted: trailing spaces up to
+// the next multiple, at least one block. Its ciphertext's length then tells
+// only how many blocks the message spans, not which error occurred — as
+// contracts pad their answers (contract.Pad). Readers trim trailing spaces
+// after decrypting (client.Session.DecryptError). Plaintext calls' errors
+// are not padded: nothing about them is hidden.
+const ErrorBlock = 256
+
+// padError returns msg followed by spaces up to the next multiple of
+// ErrorBlock, and one whole block for an empty msg.
+func padError(msg []byte) []byte {
+	n := max(ErrorBlock, (len(msg)+ErrorBlock-1)/ErrorBlock*ErrorBlock)
+	out := make([]byte, n)
+	copy(out, msg)
+	for i := len(msg); i < n; i++ {
+		out[i] = ' '
+	}
+	return out
 }
 
 // Sealer encrypts a call's outputs for its sender.

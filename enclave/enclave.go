@@ -18,7 +18,14 @@ import (
 	"github.com/hermetic-chain/hermetic/cryptobox"
 )
 
-// Enclave is the one interface through which a node touches secrets.
+// Enclave is the one interface through which a node touches secrets. No
+// method returns a seed, a private key, a state key or a decrypted input:
+// only public keys, attestation reports, ciphertext (outputs encrypted to a
+// sender, seeds encrypted to a registration key) and counts. Sealing
+// (CRYPTO.md §6) is the backend's own business: it seals what it holds and
+// offers no method to seal or unseal anything else, since an Unseal that
+// answers plaintext would hand the host whatever was sealed.
+// docs/enclave.md lists what crosses the boundary, method by method.
 type Enclave interface {
 	// Info describes the backend; it holds nothing secret.
 	Info() Info
@@ -47,12 +54,6 @@ type Enclave interface {
 	// contract's decrypted state, and returns its output encrypted to the
 	// sender (CRYPTO.md §2–§4).
 	Execute(ctx context.Context, call Call, run Runner) (Output, error)
-	// Seal encrypts node-local data so that only this enclave (the same
-	// code on the same machine) can read it back (CRYPTO.md §6).
-	Seal(plaintext []byte) ([]byte, error)
-	// Unseal reads back what Seal wrote; ErrSealed if it was modified or
-	// sealed elsewhere.
-	Unseal(sealed []byte) ([]byte, error)
 	// Query is Execute for an encrypted query: the contract reads its
 	// decrypted state and any write fails with state.ErrReadOnly; the
 	// answer is encrypted to the sender. call.Pos is not used.

@@ -23,7 +23,37 @@ var (
 	// ErrSimulatedAttestation: the genesis accepts simulated attestation
 	// and the node's configuration did not say that is intended.
 	ErrSimulatedAttestation = errors.New("genesis accepts simulated attestation reports, which prove nothing")
+	// ErrSimulationForbidden: the genesis forbids simulated attestation (a
+	// production network's policy) and this node's enclave is the
+	// simulation backend, which gives no hardware protection, so the node
+	// must not hold the network's seeds or make blocks. It wraps
+	// enclave.ErrSimulatedNotAllowed.
+	ErrSimulationForbidden = fmt.Errorf("this node's enclave is a simulation (this build has no TEE backend): %w", enclave.ErrSimulatedNotAllowed)
 )
+
+// developmentNetworkHint says how to run a network on the simulation
+// backend instead.
+const developmentNetworkHint = "for a development network run `hermeticd devnet`, or create a home with `hermeticd init --allow-simulated-attestation` (`hermeticd testnet` for several validators)"
+
+// backendSimulated reports whether the enclave backend openEnclave opens is
+// a simulation. Only enclave/sim exists; a build with a TEE backend answers
+// false.
+func backendSimulated() bool { return true }
+
+// CheckGenesisBackend returns ErrSimulationForbidden if the genesis doc
+// forbids simulated attestation and this build's enclave backend is the
+// simulation: a node of that chain could never start here. `hermeticd join`
+// calls it before writing a home.
+func CheckGenesisBackend(doc *types.GenesisDoc) error {
+	g, err := genesisEnclave(doc)
+	if err != nil {
+		return err
+	}
+	if backendSimulated() && !g.Policy.AllowSimulated {
+		return fmt.Errorf("%w: the genesis of chain %s sets allow_simulated: false, so a node of it could not start here; %s", ErrSimulationForbidden, doc.ChainID, developmentNetworkHint)
+	}
+	return nil
+}
 
 // openEnclave opens the home's enclave. Only the simulation backend exists;
 // it logs that it gives no hardware protection.
@@ -76,7 +106,9 @@ func genesisEnclave(doc *types.GenesisDoc) (app.EnclaveGenesis, error) {
 	return g.Enclave, nil
 }
 
-// prepareEnclave checks that the node may run: the attestation policy is
+// prepareEnclave checks that the node may run: a simulated enclave only on
+// a chain whose genesis accepts simulated attestation (ErrSimulationForbidden
+// otherwise, before the enclave touches any seed), the attestation policy is
 // one its configuration agrees to, and the enclave holds the network's
 // seeds — installing them from the chain's record of its registration
 // (genesis, for the first validators) if it does not yet.
@@ -84,6 +116,10 @@ func prepareEnclave(ctx context.Context, e enclave.Enclave, doc *types.GenesisDo
 	g, err := genesisEnclave(doc)
 	if err != nil {
 		return err
+	}
+	if e.Info().Simulated && !g.Policy.AllowSimulated {
+		return fmt.Errorf("%w: the genesis of chain %s (%s) sets allow_simulated: false, so the node does not start; %s",
+			ErrSimulationForbidden, doc.ChainID, cfg.Comet.GenesisFile(), developmentNetworkHint)
 	}
 	if g.Policy.AllowSimulated && !cfg.AllowSimulatedAttestation {
 		return fmt.Errorf("%w: set allow_simulated_attestation = true under [enclave] in %s if this is a development or test network",

@@ -51,7 +51,9 @@ type InitOptions struct {
 	Addresses Addresses
 	// AllowSimulatedAttestation makes a genesis that accepts simulated
 	// attestation reports (development networks only) and a configuration
-	// that agrees to run on it.
+	// that agrees to run on it. Without it, Init fails with
+	// ErrSimulationForbidden on a build whose enclave backend is the
+	// simulation: the node could never start on the genesis it would write.
 	AllowSimulatedAttestation bool
 }
 
@@ -76,9 +78,15 @@ func (a Addresses) apply(c *Config) {
 
 // Init writes a home for a single-validator chain: configuration, node and
 // consensus keys, an operator account bonded as the validator, and genesis.
+// It writes nothing if the genesis would forbid simulated attestation while
+// this build's enclave is the simulation (ErrSimulationForbidden).
 func Init(h Home, o InitOptions) error {
 	if err := h.mustNotExist(); err != nil {
 		return err
+	}
+	if backendSimulated() && !o.AllowSimulatedAttestation {
+		return fmt.Errorf("%w: the new chain's genesis would forbid it (allow_simulated: false, a production network's policy), so this node could never start; %s",
+			ErrSimulationForbidden, developmentNetworkHint)
 	}
 	c := &Config{Comet: defaultCometConfig(h, o.Moniker), APIAddress: DefaultAPIAddress, LogLevel: "info", AllowSimulatedAttestation: o.AllowSimulatedAttestation}
 	o.Addresses.apply(c)

@@ -158,7 +158,7 @@ func TestRestartResumesTheChain(t *testing.T) {
 
 func TestInitRefusesAnExistingHome(t *testing.T) {
 	h := Home(t.TempDir())
-	o := InitOptions{ChainID: "x", Moniker: "m", KeyringBackend: "test"}
+	o := InitOptions{ChainID: "x", Moniker: "m", KeyringBackend: "test", AllowSimulatedAttestation: true}
 	require.NoError(t, Init(h, o))
 	require.ErrorContains(t, Init(h, o), "already holds a node")
 	_, err := LoadConfig(Home(t.TempDir()))

@@ -157,6 +157,12 @@ func joinCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("read genesis %s: %w", genesis, err)
 			}
+			// A chain that forbids simulated attestation cannot be
+			// joined by this build's simulated enclave: say so before
+			// writing a home that could never start.
+			if err := node.CheckGenesisBackend(doc); err != nil {
+				return err
+			}
 			o.Genesis = doc
 			id, err := node.Join(node.Home(g.home), o)
 			if err != nil {

@@ -107,7 +107,14 @@ func initCmd(g *globals) *cobra.Command {
 		Long: `Create a validator's home: configuration, node and consensus keys, an operator
 account (in the keyring; "file" backend asks for a passphrase) bonded as the
 only validator of a new genesis. For a multi-validator network on one machine
-use "hermeticd testnet".`,
+use "hermeticd testnet".
+
+Without --allow-simulated-attestation the genesis forbids simulated
+attestation, as a production network's must. This build's only enclave
+backend is the simulation, which gives no hardware protection and could
+never start on such a genesis, so init then refuses and writes nothing: for a
+development network use "hermeticd devnet" or pass
+--allow-simulated-attestation.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Passphrase = newPassphrase
@@ -122,7 +129,7 @@ use "hermeticd testnet".`,
 	cmd.Flags().StringVar(&o.Moniker, "moniker", "validator", "validator name")
 	cmd.Flags().StringVar(&o.KeyringBackend, "keyring-backend", "file", "keyring backend for the operator key: file or test")
 	cmd.Flags().BoolVar(&o.AllowSimulatedAttestation, "allow-simulated-attestation", false,
-		"let enclaves without a TEE register (their reports prove nothing): development and test networks only")
+		"accept simulated enclaves, whose reports prove nothing (required without a TEE): development and test networks only")
 	addressFlags(cmd, &o.Addresses, "")
 	return cmd
 }

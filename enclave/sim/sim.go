@@ -133,6 +133,9 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// seal and unseal protect what the enclave keeps on disk: its seeds and its
+// registration key (CRYPTO.md §6). They are not exported: nothing outside
+// the backend may have plaintext unsealed for it.
 func (e *Enclave) seal(pt []byte) ([]byte, error) {
 	return cryptobox.Seal(e.sealKey, enclave.SimMeasurement, pt)
 }
@@ -409,9 +412,3 @@ func (e *Enclave) contractKeys(contract []byte) (enclave.StateKeys, error) {
 	}
 	return keys, nil
 }
-
-// Seal implements enclave.Enclave.
-func (e *Enclave) Seal(plaintext []byte) ([]byte, error) { return e.seal(plaintext) }
-
-// Unseal implements enclave.Enclave.
-func (e *Enclave) Unseal(sealed []byte) ([]byte, error) { return e.unseal(sealed) }

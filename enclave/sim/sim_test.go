@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -216,7 +217,7 @@ func TestExecuteConfidential(t *testing.T) {
 	require.True(t, out.Failed)
 	msg, err := sess.DecryptOutput(out.Data)
 	require.NoError(t, err)
-	require.Equal(t, "counter refuses", string(msg))
+	require.Equal(t, "counter refuses", strings.TrimRight(string(msg), " "), "padded with spaces")
 	require.Equal(t, before, *pos)
 	out, err = call([]byte("x"), true)
 	require.NoError(t, err)
@@ -319,21 +320,96 @@ func TestQueryIsEncryptedAndReadOnly(t *testing.T) {
 	require.Contains(t, string(msg), state.ErrReadOnly.Error())
 }
 
-func TestSealUnseal(t *testing.T) {
-	dir := t.TempDir()
-	e := open(t, dir)
-	sealed, err := e.Seal([]byte("node-local secret"))
+// TestSealedFilesBelongToTheirEnclave: sealing is internal to the backend
+// (no method seals or unseals for the host), and what one enclave sealed
+// does not open in another — here, another home with its own seal key — so
+// copying a home's sealed files elsewhere gives nothing.
+func TestSealedFilesBelongToTheirEnclave(t *testing.T) {
+	for _, file := range []string{"seeds.sealed", "registration.sealed"} {
+		t.Run(file, func(t *testing.T) {
+			dir := t.TempDir()
+			e := open(t, dir)
+			_, err := e.Bootstrap(context.Background())
+			require.NoError(t, err)
+			_, err = e.Registration(context.Background(), "c")
+			require.NoError(t, err)
+			b, err := os.ReadFile(filepath.Join(dir, file))
+			require.NoError(t, err)
+
+			other := t.TempDir()
+			open(t, other) // draws its own seal key
+			require.NoError(t, os.WriteFile(filepath.Join(other, file), b, 0o600))
+			o, err := sim.Open(other, nil)
+			if err == nil {
+				_, err = o.Registration(context.Background(), "c")
+			}
+			require.ErrorIs(t, err, enclave.ErrSealed)
+		})
+	}
+}
+
+// failing is a contract that fails with its message as the error text.
+type failing struct{}
+
+func (failing) Run(_ context.Context, msg []byte, _ state.Store) ([]byte, error) {
+	return nil, errors.New(string(msg))
+}
+
+// TestEncryptedErrorsHideWhichErrorItIs: an encrypted contract error is
+// padded to a multiple of enclave.ErrorBlock before it is encrypted, so
+// errors of different lengths under a block give ciphertexts of the same
+// length, and the sender still reads the original text (trimming the
+// padding, as the client does). A plaintext call's error is not padded.
+func TestEncryptedErrorsHideWhichErrorItIs(t *testing.T) {
+	e, nk := bootstrapped(t)
+	codeHash := sha256.Sum256([]byte("failing code"))
+	// sizeOf fails an execute and a query with text and returns the
+	// length of the encrypted error, the same for both.
+	sizeOf := func(t *testing.T, text string) int {
+		t.Helper()
+		wire, sess, err := cryptobox.EncryptInput(rand.Reader, nk.TxKey, codeHash, []byte(text))
+		require.NoError(t, err)
+		size := -1
+		for _, run := range []func(context.Context, enclave.Call, enclave.Runner) (enclave.Output, error){e.Execute, e.Query} {
+			out, err := run(context.Background(), enclave.Call{Contract: []byte("c"), CodeHash: codeHash, Input: wire, State: newStore(t), Pos: &cryptobox.WritePos{}}, failing{})
+			require.NoError(t, err)
+			require.True(t, out.Failed)
+			require.True(t, out.Encrypted)
+			pt, err := sess.DecryptOutput(out.Data)
+			require.NoError(t, err)
+			require.Zero(t, len(pt)%enclave.ErrorBlock)
+			require.Equal(t, text, strings.TrimRight(string(pt), " "))
+			require.Equal(t, len(out.Data), len(pt)+16, "SIV adds its 16-byte tag only")
+			if size >= 0 {
+				require.Equal(t, size, len(out.Data), "execute and query pad alike")
+			}
+			size = len(out.Data)
+		}
+		return size
+	}
+	tests := []struct {
+		name       string
+		a, b       string
+		sameLength bool
+	}{
+		{"two errors under a block", "unauthorized", "insufficient funds: balance 12 is below the 5000 requested", true},
+		{"an empty error and a long one", "", strings.Repeat("x", enclave.ErrorBlock-1), true},
+		{"one block and two", strings.Repeat("x", enclave.ErrorBlock), strings.Repeat("x", enclave.ErrorBlock+1), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := sizeOf(t, tc.a), sizeOf(t, tc.b)
+			if tc.sameLength {
+				require.Equal(t, a, b)
+			} else {
+				require.Equal(t, a+enclave.ErrorBlock, b)
+			}
+		})
+	}
+
+	// Plaintext: the error as the contract returned it.
+	out, err := e.Execute(context.Background(), enclave.Call{Contract: []byte("c"), Input: []byte("no"), Plaintext: true, State: newStore(t), Pos: &cryptobox.WritePos{}}, failing{})
 	require.NoError(t, err)
-	require.NotContains(t, string(sealed), "node-local secret")
-	again := open(t, dir) // the same enclave after a restart
-	pt, err := again.Unseal(sealed)
-	require.NoError(t, err)
-	require.Equal(t, "node-local secret", string(pt))
-	sealed[len(sealed)-1] ^= 1
-	_, err = again.Unseal(sealed)
-	require.ErrorIs(t, err, enclave.ErrSealed)
-	other := open(t, t.TempDir()) // another machine's enclave
-	sealed[len(sealed)-1] ^= 1
-	_, err = other.Unseal(sealed)
-	require.ErrorIs(t, err, enclave.ErrSealed)
+	require.True(t, out.Failed)
+	require.Equal(t, "no", string(out.Data))
 }
