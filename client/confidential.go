@@ -123,5 +123,7 @@ func (s *Session) DecryptError(log string) error {
 	if err != nil {
 		return fmt.Errorf("decrypt contract error: %w", err)
 	}
-	return fmt.Errorf("%w: %s", ErrContract, pt)
+	// The enclave pads an error with spaces to a multiple of
+	// enclave.ErrorBlock, so its length does not tell which error it is.
+	return fmt.Errorf("%w: %s", ErrContract, strings.TrimRight(string(pt), " "))
 }

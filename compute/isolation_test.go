@@ -107,7 +107,7 @@ func openError(t *testing.T, sess *cryptobox.Session, err error) string {
 	require.NoError(t, err)
 	pt, err := sess.DecryptOutput(ct)
 	require.NoError(t, err)
-	return string(pt)
+	return strings.TrimRight(string(pt), " ") // the enclave pads errors with spaces
 }
 
 // exec runs an encrypted execute of the contract (whose code hash is hash)
