@@ -123,7 +123,7 @@ func (n *Node) start(ctx context.Context) error {
 			return fmt.Errorf("API listen on %s: %w", n.cfg.APIAddress, err)
 		}
 		n.APIAddr = ln.Addr().String()
-		srv := api.New(n.app, local.New(n.comet), n.log.With("module", "api"))
+		srv := api.New(n.app, local.New(n.comet), n.log.With("module", "api"), api.Options{})
 		n.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
