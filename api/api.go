@@ -1,6 +1,6 @@
 // Package api serves Hermetic's HTTP JSON API: accounts with Merkle proofs,
 // balances, validators, blocks, transactions and broadcasting. It is the
-// interface of the CLI and of client libraries; docs/api.md lists every
+// interface of the CLI and of client libraries; the README lists every
 // route. It reads the application through snapshots and forwards to
 // CometBFT's in-process RPC, so it never blocks consensus.
 package api
