@@ -106,8 +106,8 @@ func (h *harness) tx(k keys.PrivKey, seq uint64, msgs ...tx.Msg) []byte {
 // txWith builds a valid transaction, lets edit change it, then signs it.
 func (h *harness) txWith(k keys.PrivKey, edit func(*tx.Tx), msgs ...tx.Msg) []byte {
 	h.t.Helper()
-	t := &tx.Tx{Version: tx.Version, ChainID: testChainID, Signer: k.PubKey(), GasLimit: 100_000,
-		Fee: tx.Coin{Denom: Denom, Amount: 1_000}}
+	t := &tx.Tx{Version: tx.Version, ChainID: testChainID, Signer: k.PubKey(), GasLimit: 300_000,
+		Fee: tx.Coin{Denom: Denom, Amount: 3_000}}
 	for _, m := range msgs {
 		t.Msgs = append(t.Msgs, tx.NewAny(m))
 	}
@@ -157,7 +157,7 @@ func TestSendMovesFundsAndPaysFee(t *testing.T) {
 		require.Equal(t, uint32(0), res.TxResults[0].Code, res.TxResults[0].Log)
 		require.Greater(t, res.TxResults[0].GasUsed, int64(0))
 		acc := h.account(k)
-		require.Equal(t, uint64(startBalance-500-1_000), acc.Balance)
+		require.Equal(t, uint64(startBalance-500-3_000), acc.Balance)
 		require.Equal(t, uint64(1), acc.Sequence)
 		require.NotNil(t, acc.PubKey)
 		require.Equal(t, k.PubKey().Type, acc.PubKey.Type)
@@ -165,7 +165,7 @@ func TestSendMovesFundsAndPaysFee(t *testing.T) {
 	require.Equal(t, uint64(startBalance+1_000), h.account(h.bob).Balance)
 	fc, _, err := h.app.Account(FeeCollector, 0, false)
 	require.NoError(t, err)
-	require.Equal(t, uint64(2_000), fc.Balance)
+	require.Equal(t, uint64(6_000), fc.Balance)
 }
 
 // TestBadTransactions covers every refusal the node issue lists: each has
@@ -221,7 +221,7 @@ func TestBadTransactions(t *testing.T) {
 			return h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = 1; t.GasLimit = 60_000_000; t.Fee.Amount = 600_000 }, send(h.alice, h.bob, 1))
 		}, ErrGasLimit, false},
 		{"out of gas", func(h *harness) []byte {
-			return h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = 1; t.GasLimit = 12_000; t.Fee.Amount = 1_000 }, send(h.alice, h.bob, 1))
+			return h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = 1; t.GasLimit = 120_000; t.Fee.Amount = 3_000 }, send(h.alice, h.bob, 1))
 		}, ErrOutOfGas, true},
 		{"bond to an unknown validator", func(h *harness) []byte {
 			return h.tx(h.alice, 1, &tx.MsgBond{Delegator: h.alice.PubKey().Address(), Validator: h.bob.PubKey().Address(), Amount: tx.Coin{Denom: Denom, Amount: 1}})
@@ -250,7 +250,7 @@ func TestBadTransactions(t *testing.T) {
 			require.Equal(t, Codespace, r.Codespace)
 			after := h.account(h.alice)
 			if c.paysFee {
-				require.Equal(t, aliceBefore.Balance-1_000, after.Balance, "fee paid, nothing else")
+				require.Equal(t, aliceBefore.Balance-3_000, after.Balance, "fee paid, nothing else")
 				require.Equal(t, aliceBefore.Sequence+1, after.Sequence)
 				require.Equal(t, r.GasWanted >= r.GasUsed, true)
 				return
@@ -264,11 +264,11 @@ func TestBadTransactions(t *testing.T) {
 
 func TestOutOfGasUsesWholeLimitDeterministically(t *testing.T) {
 	h := newHarness(t)
-	raw := h.txWith(h.alice, func(t *tx.Tx) { t.GasLimit = 12_000; t.Fee.Amount = 1_000 }, send(h.alice, h.bob, 1))
+	raw := h.txWith(h.alice, func(t *tx.Tx) { t.GasLimit = 120_000; t.Fee.Amount = 1_200 }, send(h.alice, h.bob, 1))
 	res := h.block(raw).TxResults[0]
 	require.Equal(t, Code(ErrOutOfGas), res.Code, res.Log)
-	require.Equal(t, int64(12_000), res.GasUsed)
-	require.Equal(t, uint64(startBalance-1_000), h.account(h.alice).Balance)
+	require.Equal(t, int64(120_000), res.GasUsed)
+	require.Equal(t, uint64(startBalance-1_200), h.account(h.alice).Balance)
 	require.Equal(t, uint64(startBalance), h.account(h.bob).Balance)
 }
 
@@ -302,7 +302,7 @@ func TestBondAndUnbondChangeVotingPower(t *testing.T) {
 	res = h.block(h.tx(h.alice, 1, unbond))
 	require.Equal(t, uint32(0), res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Equal(t, int64(10), res.ValidatorUpdates[0].Power)
-	require.Equal(t, uint64(startBalance-2_000), h.account(h.alice).Balance)
+	require.Equal(t, uint64(startBalance-6_000), h.account(h.alice).Balance)
 
 	// The second validator may leave; the last one may not.
 	op2 := h.op2.PubKey().Address()

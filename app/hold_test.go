@@ -102,15 +102,15 @@ func TestHeldTransactionsMustBeFunded(t *testing.T) {
 		require.Equal(t, Code(ErrInsufficientFunds), res.Code, res.Log)
 	}
 
-	// Carol has the fees of two transactions (1,000 each), not three.
+	// Carol has the fees of two transactions (3,000 each), not three.
 	carol := genKey(t, keys.KeyEd25519)
-	h.block(h.tx(h.alice, 0, &tx.MsgSend{From: h.alice.PubKey().Address(), To: carol.PubKey().Address(), Amount: tx.Coin{Denom: Denom, Amount: 2_500}}))
+	h.block(h.tx(h.alice, 0, &tx.MsgSend{From: h.alice.PubKey().Address(), To: carol.PubKey().Address(), Amount: tx.Coin{Denom: Denom, Amount: 7_500}}))
 	require.Zero(t, h.check(h.tx(carol, 1, send(carol, h.bob, 1))).Code)
 	require.Zero(t, h.check(h.tx(carol, 2, send(carol, h.bob, 1))).Code)
 	res := h.check(h.tx(carol, 3, send(carol, h.bob, 1)))
 	require.Equal(t, Code(ErrInsufficientFunds), res.Code, res.Log)
 	// Her first transaction releases the held ones, which execute in the
-	// mempool state as far as her funds go: 2,500 pays for 0 and 1 (fee
+	// mempool state as far as her funds go: 7,500 pays for 0 and 1 (fee
 	// and 1uherm each), not for 2.
 	require.Zero(t, h.check(h.tx(carol, 0, send(carol, h.bob, 1))).Code)
 	res = h.check(h.tx(carol, 1, send(carol, h.bob, 1)))

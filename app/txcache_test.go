@@ -13,8 +13,8 @@ import (
 func TestTxCache(t *testing.T) {
 	k := genKey(t, keys.KeyEd25519)
 	signed := func(seq uint64, tamper bool) []byte {
-		tt := &tx.Tx{Version: tx.Version, ChainID: testChainID, Signer: k.PubKey(), GasLimit: 100_000, Sequence: seq,
-			Fee: tx.Coin{Denom: Denom, Amount: 1_000}, Msgs: []tx.Any{tx.NewAny(&tx.MsgSend{From: k.PubKey().Address(), To: k.PubKey().Address(), Amount: tx.Coin{Denom: Denom, Amount: 1}})}}
+		tt := &tx.Tx{Version: tx.Version, ChainID: testChainID, Signer: k.PubKey(), GasLimit: 300_000, Sequence: seq,
+			Fee: tx.Coin{Denom: Denom, Amount: 3_000}, Msgs: []tx.Any{tx.NewAny(&tx.MsgSend{From: k.PubKey().Address(), To: k.PubKey().Address(), Amount: tx.Coin{Denom: Denom, Amount: 1}})}}
 		require.NoError(t, tt.Sign(k))
 		if tamper {
 			tt.Sequence++ // the signature no longer covers the body

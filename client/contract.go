@@ -12,14 +12,24 @@ import (
 	"strings"
 
 	"github.com/hermetic-chain/hermetic/api"
+	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/compute"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/tx"
+	"github.com/hermetic-chain/hermetic/vm"
 )
 
 // ContractGasLimit is the gas limit of a contract transaction whose options
-// give none.
-const ContractGasLimit = 2_000_000
+// give none: about three times what a transfer of the Go token uses
+// (docs/gas.md).
+const ContractGasLimit = 3_000_000
+
+// StoreCodeGasLimit is the gas limit StoreCode gives an upload of n bytes
+// (gzipped or not) whose module is size bytes uncompressed: the
+// transaction's bytes, the code's, and ContractGasLimit for the rest.
+func StoreCodeGasLimit(n, size int) uint64 {
+	return uint64(ContractGasLimit + app.GasTxPerByte*n + app.GasStoreCodePerByte*size)
+}
 
 // CodeInfo returns stored code's info.
 func (c *Client) CodeInfo(ctx context.Context, id uint64) (compute.CodeInfo, error) {
@@ -76,6 +86,10 @@ func (c *Client) contractTx(ctx context.Context, key keys.PrivKey, m tx.Msg, ses
 // StoreCode uploads a contract module, gzipped (as the chain accepts) if it
 // is not already.
 func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o TxOptions) (ContractResult, error) {
+	size := len(wasm) // the chain charges per byte of the uncompressed module
+	if raw, err := vm.Unpack(wasm, vm.DefaultMaxCodeSize); err == nil {
+		size = len(raw)
+	}
 	if !bytes.HasPrefix(wasm, []byte{0x1f, 0x8b}) {
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -88,7 +102,7 @@ func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o
 		wasm = buf.Bytes()
 	}
 	if o.GasLimit == 0 {
-		o.GasLimit = uint64(ContractGasLimit + 20*len(wasm)) // the bytes count as transaction size and as code
+		o.GasLimit = StoreCodeGasLimit(len(wasm), size)
 	}
 	out, data, err := c.contractTx(ctx, key, &tx.MsgStoreCode{Sender: key.PubKey().Address(), WASM: wasm}, nil, o)
 	if err != nil {

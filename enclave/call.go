@@ -151,8 +151,8 @@ func (s *contractStore) Delete(k []byte) error {
 
 // Iterator decrypts every key of the contract, orders the plaintext keys
 // and walks the range: iteration over confidential state. It costs a
-// decryption per stored key, which the caller's gas meter sees as a read of
-// each.
+// decryption per stored key, which the VM charges per entry through the
+// iterator's Scanned.
 func (s *contractStore) Iterator(start, end []byte, reverse bool) (state.Iterator, error) {
 	it, err := s.parent.Iterator(nil, nil, false)
 	if err != nil {
@@ -160,7 +160,9 @@ func (s *contractStore) Iterator(start, end []byte, reverse bool) (state.Iterato
 	}
 	defer it.Close()
 	var entries []plainEntry
+	scanned := 0
 	for ; it.Valid(); it.Next() {
+		scanned++
 		k, err := s.cipher.DecryptKey(it.Key())
 		if err != nil {
 			return nil, ErrEncryptedState
@@ -177,7 +179,7 @@ func (s *contractStore) Iterator(start, end []byte, reverse bool) (state.Iterato
 	if reverse {
 		slices.Reverse(entries)
 	}
-	return &plainIterator{store: s, entries: entries}, nil
+	return &plainIterator{store: s, entries: entries, scanned: scanned}, nil
 }
 
 type plainEntry struct{ key, storedKey, stored []byte }
@@ -187,7 +189,12 @@ type plainIterator struct {
 	entries []plainEntry
 	value   []byte
 	err     error
+	scanned int
 }
+
+// Scanned is how many stored entries building the iterator decrypted: the
+// VM charges db_scan for each (vm.GasDBScanPerEntry).
+func (it *plainIterator) Scanned() int { return it.scanned }
 
 func (it *plainIterator) Valid() bool { return it.err == nil && len(it.entries) > 0 }
 func (it *plainIterator) Next()       { it.entries, it.value = it.entries[1:], nil }

@@ -201,7 +201,9 @@ func fund(ctx context.Context, c *client.Client, cfg Config) ([]keys.PrivKey, er
 		senders = append(senders, k)
 		msgs = append(msgs, &tx.MsgSend{From: from, To: k.PubKey().Address(), Amount: tx.Coin{Denom: tx.Denom, Amount: each}})
 	}
-	gas := uint64(30_000 + 20_000*len(msgs))
+	// A transaction and, per send to a new account, two reads, two writes
+	// and its bytes (docs/gas.md): about 150,000 gas a message.
+	gas := uint64(200_000 + 150_000*len(msgs))
 	res, err := c.SendTx(ctx, cfg.Funder, msgs, client.TxOptions{GasLimit: gas}, true)
 	if err != nil {
 		return nil, fmt.Errorf("fund senders: %w", err)

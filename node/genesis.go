@@ -13,8 +13,10 @@ import (
 	"github.com/hermetic-chain/hermetic/app"
 )
 
-// BlockMaxGas is the per-block gas limit written into new genesis files.
-const BlockMaxGas = 300_000_000
+// BlockMaxGas is the per-block gas limit written into new genesis files:
+// about one second of execution on the reference machine, since gas is
+// calibrated to time (docs/gas.md).
+const BlockMaxGas = app.DefaultBlockMaxGas
 
 // nodeIdentity is what a new home's keys give the genesis and its peers.
 type nodeIdentity struct {

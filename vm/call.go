@@ -147,6 +147,11 @@ func (v *VM) run(ctx context.Context, in *instance, c Call, withInfo bool) ([]by
 		inputs = append(inputs, infoJSON)
 	}
 	inputs = append(inputs, c.Msg)
+	// Every call starts from a reset instance: its memory was copied back
+	// from the snapshot, per page (docs/gas.md).
+	if err := take(mod, GasPerCallPage*uint64(mod.Memory().Size()/65536)); err != nil {
+		return nil, err
+	}
 	for _, input := range inputs {
 		if err := take(mod, GasPerByte*uint64(len(input))); err != nil {
 			return nil, err

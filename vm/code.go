@@ -87,7 +87,7 @@ func (v *VM) Store(ctx context.Context, upload []byte) (Code, error) {
 	// The metering rewrite parses the module first, checking every count
 	// against the bytes present: wazero's decoder trusts them and can be
 	// made to reserve gigabytes by a 30-byte module.
-	metered, info, err := meter.Instrument(wasm, meter.Config{GrowPageCost: GasPerPage, BulkUnitCost: 1})
+	metered, info, err := meter.Instrument(wasm, MeterConfig())
 	if err != nil {
 		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
 	}

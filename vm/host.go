@@ -17,6 +17,7 @@ import (
 
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/vm/meter"
 )
 
 const (
@@ -26,26 +27,101 @@ const (
 	GasGlobal = "hermetic_gas"
 )
 
-// Gas costs of host functions, in the same units as instructions (one per
-// wasm instruction), set so that a host call costs about what the work would
-// cost as contract code.
+// VM gas. The gas schedule is calibrated to time (docs/gas.md): one unit of
+// VM gas is about 0.1 ns of one core of the reference machine, and the app
+// converts ten VM gas into one unit of transaction gas (about 1 ns). Every
+// cost below was measured by app's BenchmarkGasSchedule, whose sub-benchmark
+// is named next to it, and set so that a unit of gas buys at most about
+// 0.1 ns (what an operation costs per unit is at most the target, give or
+// take the noise of a shared machine; nothing is more than twice it).
+// They are constants: part of consensus, never measured at run time.
 const (
-	GasPerPage        = 100_000 // memory.grow, per 64 KiB page (zeroing it costs about that many instructions)
-	GasDBRead         = 5_000
-	GasDBWrite        = 10_000
-	GasPerByte        = 30
-	GasDBNext         = 3_000
-	GasAddr           = 2_000
-	GasSecp256k1      = 150_000
-	GasEd25519        = 100_000
-	GasEd25519PerItem = 60_000
-	GasQueryChain     = 10_000
-	GasDebug          = 500
+	// GasPerPage is charged per 64 KiB page memory.grow asks for, before
+	// it runs: growing reallocates and copies the instance's memory and
+	// drives the Go garbage collector, which must wait for the running
+	// contract (wasm/memory-grow-page: 150-300 µs a page).
+	GasPerPage = 3_000_000
+	// GasPerCallPage is charged at the start of every call per 64 KiB page
+	// of the instance's memory: a pooled instance is reset by copying its
+	// memory back from the snapshot (BenchmarkGoCounter/reset: 4.5 MiB in
+	// 107 µs, 1.5 µs a page).
+	GasPerCallPage = 15_000
+	// GasPerBulkByte: memory.copy, memory.fill, memory.init per byte
+	// (wasm/memory-copy-64KiB: 0.03 ns a byte in cache, 0.1 ns beyond it).
+	GasPerBulkByte = 1
+	// GasPerByte is charged per byte crossing the boundary (read from or
+	// passed to the contract's memory), on top of the function's own cost.
+	GasPerByte = 2
+	// db_read: flat, and per byte of key and value (both are decrypted or
+	// encrypted with AES-SIV in the enclave's view of the state).
+	// host-db_read-1B 2.3-3.6 µs on a small tree, 4-13 µs on a tree of
+	// 100,000 keys (BenchmarkGasStore), host-db_read-64KiB 2.1 ns a byte.
+	GasDBRead        = 50_000
+	GasDBReadPerByte = 25
+	// db_write and db_remove: the write reaches the Merkle tree and is
+	// hashed and committed with the block. A contract's stored keys are
+	// encrypted, so every new key lands at a random place in the tree: the
+	// app's prices for a write of a new key (app.GasWriteFlat, 40 µs),
+	// per byte (host-db_write-64KiB 18 ns a byte, BenchmarkGasStore up to
+	// 65) and a delete (host-db_write-1B 23-27 µs and host-db_remove 8-9 µs
+	// on a small tree).
+	GasDBWrite        = 400_000
+	GasDBWritePerByte = 400
+	GasDBRemove       = 600_000
+	// db_scan: flat, plus per stored entry of the contract: the enclave
+	// decrypts every key of the contract's state to iterate in plaintext
+	// order (host-db_scan: 3.2 µs an entry).
+	GasDBScan         = 30_000
+	GasDBScanPerEntry = 32_000
+	// db_next (and db_next_key, db_next_value): per entry returned
+	// (host-db_next).
+	GasDBNext = 35_000
+	// Addresses (host-addr_*: 1.5-2.8 µs, 4.6 µs in one noisy run).
+	GasAddrValidate     = 28_000
+	GasAddrCanonicalize = 28_000
+	GasAddrHumanize     = 28_000
+	// Signatures (host-secp256k1_verify 217 µs,
+	// host-secp256k1_recover_pubkey 262 µs, host-secp256r1_verify 128 µs,
+	// host-ed25519_verify 63 µs, host-ed25519_batch_verify-8 97 µs an
+	// item); ed25519 hashes its message, per byte of every item.
+	GasSecp256k1Verify  = 2_200_000
+	GasSecp256k1Recover = 2_650_000
+	GasSecp256r1Verify  = 1_300_000
+	GasEd25519          = 650_000
+	GasEd25519PerItem   = 950_000
+	GasEd25519PerByte   = 40
+	GasQueryChain       = 10_000
+	GasDebug            = 2_500
 
 	maxKey     = 64 << 10
 	maxValue   = 128 << 10
 	maxMessage = 1 << 20
 )
+
+// MeterConfig is the cost table contracts are instrumented with
+// (vm/meter), in VM gas (about 0.1 ns each). A plain instruction costs 1;
+// every run of instructions between branches pays RunCost for the
+// metering code (a one-instruction loop, CosmWasm's cpu_loop, is the
+// slowest code per instruction: 0.8-1.5 ns an iteration); calls, integer
+// division and floating point cost what they take (app's
+// BenchmarkGasSchedule, wasm/*).
+func MeterConfig() meter.Config {
+	c := meter.Config{RunCost: 14, GrowPageCost: GasPerPage, BulkUnitCost: GasPerBulkByte}
+	for i := range c.Costs {
+		c.Costs[i] = 1
+	}
+	c.Costs[meter.ClassCall] = 80
+	c.Costs[meter.ClassCallIndirect] = 110
+	c.Costs[meter.ClassLoad] = 2
+	c.Costs[meter.ClassStore] = 2
+	c.Costs[meter.ClassIntDiv] = 25
+	c.Costs[meter.ClassFloat] = 6
+	c.Costs[meter.ClassFloatDiv] = 60
+	c.Costs[meter.ClassConvert] = 3
+	c.Costs[meter.ClassBulk] = 10
+	c.Costs[meter.ClassTable] = 2
+	return c
+}
 
 var (
 	i32 = api.ValueTypeI32
@@ -241,12 +317,14 @@ func dbRead(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
 	charge(mod, GasDBRead)
 	key := read(mod, uint32(stack[0]), maxKey)
+	charge(mod, GasDBReadPerByte*uint64(len(key)))
 	val, err := e.store.Get(key)
 	must(err)
 	if val == nil {
 		stack[0] = 0
 		return
 	}
+	charge(mod, GasDBReadPerByte*uint64(len(val)))
 	stack[0] = uint64(pass(ctx, mod, val))
 }
 
@@ -255,13 +333,16 @@ func dbWrite(ctx context.Context, mod api.Module, stack []uint64) {
 	charge(mod, GasDBWrite)
 	key := read(mod, uint32(stack[0]), maxKey)
 	val := read(mod, uint32(stack[1]), maxValue)
+	charge(mod, GasDBWritePerByte*uint64(len(key)+len(val)))
 	must(e.store.Set(key, val))
 }
 
 func dbRemove(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	charge(mod, GasDBWrite)
-	must(e.store.Delete(read(mod, uint32(stack[0]), maxKey)))
+	charge(mod, GasDBRemove)
+	key := read(mod, uint32(stack[0]), maxKey)
+	charge(mod, GasDBReadPerByte*uint64(len(key)))
+	must(e.store.Delete(key))
 }
 
 // Orders of db_scan, as cosmwasm-std encodes them.
@@ -272,7 +353,7 @@ const (
 
 func dbScan(ctx context.Context, mod api.Module, stack []uint64) {
 	e := envOf(ctx)
-	charge(mod, GasDBRead)
+	charge(mod, GasDBScan)
 	var start, end []byte
 	if p := uint32(stack[0]); p != 0 {
 		start = read(mod, p, maxKey)
@@ -287,6 +368,11 @@ func dbScan(ctx context.Context, mod api.Module, stack []uint64) {
 	it, err := e.store.Iterator(start, end, order == orderDescending)
 	must(err)
 	e.iterators = append(e.iterators, it)
+	if s, ok := it.(interface{ Scanned() int }); ok {
+		// The enclave's view decrypted every stored key of the contract
+		// to build the iterator: charged once it knows how many.
+		charge(mod, GasDBScanPerEntry*uint64(s.Scanned()))
+	}
 	stack[0] = uint64(len(e.iterators)) // ids start at 1
 }
 
@@ -304,6 +390,7 @@ func next(ctx context.Context, mod api.Module, id uint32) ([]byte, []byte) {
 	}
 	k, v := append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)
 	must(it.Error())
+	charge(mod, GasDBReadPerByte*uint64(len(k)+len(v)))
 	it.Next()
 	return k, v
 }
@@ -341,14 +428,14 @@ func canonicalize(human string) ([]byte, error) {
 }
 
 func addrValidate(ctx context.Context, mod api.Module, stack []uint64) {
-	charge(mod, GasAddr)
+	charge(mod, GasAddrValidate)
 	human := string(read(mod, uint32(stack[0]), 256))
 	_, err := canonicalize(human)
 	stack[0] = uint64(passError(ctx, mod, err))
 }
 
 func addrCanonicalize(ctx context.Context, mod api.Module, stack []uint64) {
-	charge(mod, GasAddr)
+	charge(mod, GasAddrCanonicalize)
 	human := string(read(mod, uint32(stack[0]), 256))
 	canon, err := canonicalize(human)
 	if err != nil {
@@ -360,7 +447,7 @@ func addrCanonicalize(ctx context.Context, mod api.Module, stack []uint64) {
 }
 
 func addrHumanize(ctx context.Context, mod api.Module, stack []uint64) {
-	charge(mod, GasAddr)
+	charge(mod, GasAddrHumanize)
 	canon := read(mod, uint32(stack[0]), 64)
 	if len(canon) != 20 && len(canon) != 32 {
 		stack[0] = uint64(passError(ctx, mod, fmt.Errorf("invalid canonical address of %d bytes, want 20 or 32", len(canon))))
@@ -386,7 +473,7 @@ const (
 )
 
 func secp256k1Verify(ctx context.Context, mod api.Module, stack []uint64) {
-	charge(mod, GasSecp256k1)
+	charge(mod, GasSecp256k1Verify)
 	hash := read(mod, uint32(stack[0]), 32)
 	sig := read(mod, uint32(stack[1]), 64)
 	pub := read(mod, uint32(stack[2]), 65)
@@ -421,7 +508,7 @@ func verifySecp256k1(hash, sig, pub []byte) uint32 {
 // an ECDSA P-256 signature (64 bytes r‖s, low-S) of a 32-byte SHA-256 hash
 // by a 33-byte compressed SEC1 public key, answering like secp256k1_verify.
 func secp256r1Verify(ctx context.Context, mod api.Module, stack []uint64) {
-	charge(mod, GasSecp256k1)
+	charge(mod, GasSecp256r1Verify)
 	hash := read(mod, uint32(stack[0]), 32)
 	sig := read(mod, uint32(stack[1]), 64)
 	pub := read(mod, uint32(stack[2]), 65) // so an uncompressed key is a format error, not a trap
@@ -474,7 +561,7 @@ func verifySecp256r1(hash, sig, pub []byte) uint32 {
 }
 
 func secp256k1Recover(ctx context.Context, mod api.Module, stack []uint64) {
-	charge(mod, GasSecp256k1)
+	charge(mod, GasSecp256k1Recover)
 	hash := read(mod, uint32(stack[0]), 32)
 	sig := read(mod, uint32(stack[1]), 64)
 	param := uint32(stack[2])
@@ -504,6 +591,7 @@ func ed25519Verify(ctx context.Context, mod api.Module, stack []uint64) {
 	msg := read(mod, uint32(stack[0]), 128<<10)
 	sig := read(mod, uint32(stack[1]), 64)
 	pub := read(mod, uint32(stack[2]), 32)
+	charge(mod, GasEd25519PerByte*uint64(len(msg)))
 	switch {
 	case len(sig) != ed25519.SignatureSize:
 		stack[0] = errSignatureFormat
@@ -539,7 +627,14 @@ func ed25519BatchVerify(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = errSignatureFormat
 		return
 	}
+	// Every item hashes its message: one message repeated for many
+	// signatures is hashed as many times.
+	hashed := uint64(0)
+	for _, m := range msgs {
+		hashed += uint64(len(m))
+	}
 	charge(mod, GasEd25519PerItem*uint64(n))
+	charge(mod, GasEd25519PerByte*hashed)
 	for i := range n {
 		if len(sigs[i]) != ed25519.SignatureSize {
 			stack[0] = errSignatureFormat

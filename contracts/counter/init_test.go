@@ -24,7 +24,7 @@ import (
 func TestInitializeCost(t *testing.T) {
 	ctx := context.Background()
 	wasm := contracttest.Build(t, ".")
-	metered, _, err := meter.Instrument(wasm, meter.Config{GrowPageCost: vm.GasPerPage, BulkUnitCost: 1})
+	metered, _, err := meter.Instrument(wasm, vm.MeterConfig())
 	require.NoError(t, err)
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithMemoryLimitPages(vm.DefaultMemoryLimitPages))
 	defer rt.Close(ctx)

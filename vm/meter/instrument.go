@@ -330,7 +330,7 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 		in := &ins.instrs[k]
 		cost = satAdd(cost, costs[in.info.class])
 		if in.boundary || k == len(ins.instrs)-1 {
-			ins.runCost = append(ins.runCost, cost)
+			ins.runCost = append(ins.runCost, satAdd(cost, ins.cfg.RunCost))
 			cost = 0
 		}
 	}

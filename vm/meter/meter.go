@@ -44,7 +44,8 @@
 //     grow without enough gas traps before growing); memory.copy,
 //     memory.fill, memory.init, table.copy, table.init, table.fill and
 //     table.grow cost Config.BulkUnitCost per byte or element. Static costs
-//     come from Config.Costs, per instruction class.
+//     come from Config.Costs, per instruction class, plus Config.RunCost
+//     per run for the metering code itself.
 //
 //  2. Globals. Every global that is not exported yet is exported as
 //     "hermetic_global_<index>" so that the host can snapshot and restore an
@@ -173,6 +174,10 @@ type Config struct {
 	// GrowPageCost is charged per 64 KiB page requested by memory.grow, before
 	// it runs (whether or not the grow succeeds). At most 2^32-1.
 	GrowPageCost uint64
+	// RunCost is added to the static cost of every run (every charge the
+	// rewrite inserts): the cost of the metering code itself, which is most
+	// of the time of a short run such as a one-instruction loop.
+	RunCost uint64
 	// BulkUnitCost is charged per byte for memory.copy, memory.fill and
 	// memory.init and per element for table.copy, table.init, table.fill and
 	// table.grow, before they run. At most 2^32-1.
