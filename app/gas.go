@@ -21,11 +21,11 @@ const (
 	// sequence and the fee collector's balance: three writes, unmetered),
 	// the result. With the signature and the metered reads and writes a bank
 	// send to a new account comes to its measured time (tx/send-fresh).
-	GasTxBase    = 60_000
+	GasTxBase    = 40_000
 	GasTxPerByte = 10 // per byte of the encoded transaction: hashed, verified, stored, gossiped
 	// Signature verification (tx/send-ed25519 against tx/send-p256).
 	GasVerifyEd25519 = 45_000
-	GasVerifyP256    = 85_000
+	GasVerifyP256    = 95_000
 	// Store accesses, on a Merkle tree of 100,000 keys with random keys
 	// (BenchmarkGasStore): a write is 50-110 µs with its share of the
 	// commit, and 40-65 ns a byte; a read 4-13 µs; a delete 100-180 µs.
@@ -33,11 +33,11 @@ const (
 	// these prices are for new keys, at about the middle of the range.
 	GasReadFlat     = 5_000
 	GasReadPerByte  = 3
-	GasWriteFlat    = 40_000
-	GasWritePerByte = 40
-	GasDelete       = 60_000
+	GasWriteFlat    = 50_000
+	GasWritePerByte = 20
+	GasDelete       = 100_000
 	GasIterNextFlat = 5_000
-	GasHasFlat      = 5_000
+	GasHasFlat      = 30_000
 	// DefaultBlockMaxGas is the block gas limit new genesis files get
 	// (node.BlockMaxGas): about one second of execution, the devnet's
 	// timeout_commit (docs/gas.md).

@@ -313,6 +313,17 @@ func contractWorkloads(t testing.TB) []workload {
 		{name: "count-loop", body: ``, k: 2_000_000},
 		{name: "memory-loop", body: `(i64.store (i32.or (i32.const 0x10000) (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 0x1fff8)))
       (i64.add (local.get $x) (i64.load (i32.or (i32.const 0x10000) (i32.and (i32.mul (local.get $i) (i32.const 4104)) (i32.const 0x1fff8))))))`, k: 1_000_000},
+		// Dependent loads at random over 16 MiB (a cycle through 4 Mi
+		// slots the setup writes): every load waits for memory.
+		{name: "memory-chase-16MiB", setup: `(drop (memory.grow (i32.const 264)))
+    (block $s (loop $sl
+      (local.set $it (i32.and (i32.add (i32.mul (local.get $r) (i32.const 1664525)) (i32.const 1013904223)) (i32.const 0x3fffff)))
+      (i32.store (i32.add (i32.const 0x80000) (i32.shl (local.get $r) (i32.const 2)))
+        (i32.add (i32.const 0x80000) (i32.shl (local.get $it) (i32.const 2))))
+      (local.set $r (local.get $it))
+      (br_if $s (i32.eqz (local.get $r)))
+      (br $sl)))
+    (local.set $r (i32.const 0x80000))`, body: `(local.set $r (i32.load (local.get $r)))`, k: 200_000},
 		{name: "call-loop", body: `(call $nop)`, k: 1_000_000},
 		{name: "call-indirect-loop", body: `(call_indirect (type $v) (i32.const 0))`, k: 1_000_000},
 		{name: "float-loop", body: `(local.set $f (f64.sqrt (f64.add (f64.div (local.get $f) (f64.const 3)) (f64.const 1.5))))`, k: 1_000_000},
@@ -709,11 +720,12 @@ func BenchmarkGasStore(b *testing.B) {
 func BenchmarkFullBlock(b *testing.B) {
 	for _, w := range contractWorkloads(b) {
 		switch w.name {
-		case "tight-loop", "count-loop", "br-table-loop", "call-indirect-loop", "host-db_scan", "host-ed25519_verify", "host-db_write-1B":
+		case "tight-loop", "br-table-loop", "memory-loop", "memory-chase-16MiB", "call-loop", "float-loop",
+			"host-db_scan", "host-ed25519_verify", "host-db_write-1B", "host-db_read-64KiB":
 		default:
 			continue
 		}
-		for _, txs := range []int{1, 10} {
+		for _, txs := range []int{10} {
 			b.Run(fmt.Sprintf("%s/%d-txs", w.name, txs), func(b *testing.B) {
 				h := gasHarness(b)
 				d := newWorkloadData(b)

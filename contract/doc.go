@@ -43,8 +43,8 @@
 // decodes and encodes (its messages and answers): encoding/json then builds
 // their reflection data once, into the snapshot, instead of in every call.
 // The SDK does this for its own types, and NewItem and NewMap for the types
-// they store. Reflection stays costly even so (100,000 gas and more for a
-// small document), so a message a contract handles on every call can be
+// they store. Reflection stays costly even so (100,000 instructions and
+// more for a small document), so a message a contract handles on every call can be
 // read by hand with ReadObject, falling back to encoding/json when it
 // returns false, and records written with AppendJSONString
 // (contracts/token/messages.go shows both). Access records of audited reads (RecordAccess, AccessRecords),

@@ -57,7 +57,7 @@ const (
 	// host-db_read-1B 2.3-3.6 µs on a small tree, 4-13 µs on a tree of
 	// 100,000 keys (BenchmarkGasStore), host-db_read-64KiB 2.1 ns a byte.
 	GasDBRead        = 50_000
-	GasDBReadPerByte = 25
+	GasDBReadPerByte = 35
 	// db_write and db_remove: the write reaches the Merkle tree and is
 	// hashed and committed with the block. A contract's stored keys are
 	// encrypted, so every new key lands at a random place in the tree: the
@@ -65,21 +65,21 @@ const (
 	// per byte (host-db_write-64KiB 18 ns a byte, BenchmarkGasStore up to
 	// 65) and a delete (host-db_write-1B 23-27 µs and host-db_remove 8-9 µs
 	// on a small tree).
-	GasDBWrite        = 400_000
-	GasDBWritePerByte = 400
-	GasDBRemove       = 600_000
+	GasDBWrite        = 500_000
+	GasDBWritePerByte = 200
+	GasDBRemove       = 1_000_000
 	// db_scan: flat, plus per stored entry of the contract: the enclave
 	// decrypts every key of the contract's state to iterate in plaintext
 	// order (host-db_scan: 3.2 µs an entry).
 	GasDBScan         = 30_000
-	GasDBScanPerEntry = 32_000
+	GasDBScanPerEntry = 20_000
 	// db_next (and db_next_key, db_next_value): per entry returned
 	// (host-db_next).
-	GasDBNext = 35_000
+	GasDBNext = 25_000
 	// Addresses (host-addr_*: 1.5-2.8 µs, 4.6 µs in one noisy run).
-	GasAddrValidate     = 28_000
-	GasAddrCanonicalize = 28_000
-	GasAddrHumanize     = 28_000
+	GasAddrValidate     = 15_000
+	GasAddrCanonicalize = 15_000
+	GasAddrHumanize     = 15_000
 	// Signatures (host-secp256k1_verify 217 µs,
 	// host-secp256k1_recover_pubkey 262 µs, host-secp256r1_verify 128 µs,
 	// host-ed25519_verify 63 µs, host-ed25519_batch_verify-8 97 µs an
@@ -87,11 +87,11 @@ const (
 	GasSecp256k1Verify  = 2_200_000
 	GasSecp256k1Recover = 2_650_000
 	GasSecp256r1Verify  = 1_300_000
-	GasEd25519          = 650_000
-	GasEd25519PerItem   = 950_000
+	GasEd25519          = 700_000
+	GasEd25519PerItem   = 600_000
 	GasEd25519PerByte   = 40
-	GasQueryChain       = 10_000
-	GasDebug            = 2_500
+	GasQueryChain       = 6_000
+	GasDebug            = 3_000
 
 	maxKey     = 64 << 10
 	maxValue   = 128 << 10
@@ -116,7 +116,7 @@ func MeterConfig() meter.Config {
 	c.Costs[meter.ClassStore] = 2
 	c.Costs[meter.ClassIntDiv] = 25
 	c.Costs[meter.ClassFloat] = 6
-	c.Costs[meter.ClassFloatDiv] = 60
+	c.Costs[meter.ClassFloatDiv] = 75
 	c.Costs[meter.ClassConvert] = 3
 	c.Costs[meter.ClassBulk] = 10
 	c.Costs[meter.ClassTable] = 2
