@@ -1,6 +1,6 @@
 // Package api serves Hermetic's HTTP JSON API: accounts with Merkle proofs,
 // balances, validators, blocks, transactions and broadcasting. It is the
-// interface of the CLI and of client libraries; docs/api.md lists every
+// interface of the CLI and of client libraries; the README lists every
 // route. It reads the application through snapshots and forwards to
 // CometBFT's in-process RPC, so it never blocks consensus.
 package api
@@ -59,13 +59,18 @@ type Server struct {
 	consensus Consensus
 	log       *slog.Logger
 	mux       *http.ServeMux
-	// CommitTimeout bounds how long a broadcast in "commit" mode waits.
-	commitTimeout time.Duration
+	opts      Options
+	// queries holds a token for each contract query running: at most
+	// opts.MaxConcurrentQueries.
+	queries chan struct{}
 }
 
-// New returns the API handler over chain and consensus.
-func New(chain Chain, consensus Consensus, log *slog.Logger) *Server {
-	s := &Server{chain: chain, consensus: consensus, log: log, mux: http.NewServeMux(), commitTimeout: 30 * time.Second}
+// New returns the API handler over chain and consensus, with the limits of
+// o (zero fields take their defaults).
+func New(chain Chain, consensus Consensus, log *slog.Logger, o Options) *Server {
+	o = o.WithDefaults()
+	s := &Server{chain: chain, consensus: consensus, log: log, mux: http.NewServeMux(), opts: o,
+		queries: make(chan struct{}, o.MaxConcurrentQueries)}
 	s.mux.HandleFunc("GET /hermetic/v1/status", s.status)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}", s.account)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}/balance", s.balance)
@@ -350,13 +355,17 @@ type BroadcastRequest struct {
 
 func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
 	var req BroadcastRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("decode request: %w", err))
+	if err := decodeJSON(w, r, MaxBroadcastBody, &req); err != nil {
+		writeBodyError(w, err)
 		return
 	}
 	raw, err := base64.StdEncoding.DecodeString(req.Tx)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("decode tx: not base64: %w", err))
+		return
+	}
+	if len(raw) == 0 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("decode tx: %w: no transaction", ErrBadBody))
 		return
 	}
 	if req.Mode != "sync" && req.Mode != "commit" && req.Mode != "" {
@@ -380,7 +389,7 @@ func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.commitTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.CommitTimeout)
 	defer cancel()
 	committed, err := s.waitTx(ctx, res.Hash)
 	if err != nil {
@@ -506,18 +515,71 @@ func (s *Server) contractQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req ContractQueryRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("decode request: %w", err))
+	if err := decodeJSON(w, r, MaxQueryBody, &req); err != nil {
+		writeBodyError(w, err)
 		return
 	}
-	out, err := s.chain.ContractQuery(r.Context(), addr, req.Msg, req.Plaintext)
+	if req.Plaintext {
+		if err := checkPlaintextQuery(req.Msg); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	release, ok := s.acquireQuery(r.Context())
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("%w: %d contract queries running, try again shortly", ErrBusy, s.opts.MaxConcurrentQueries))
+		return
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
+	defer cancel()
+	out, err := s.chain.ContractQuery(ctx, addr, req.Msg, req.Plaintext)
 	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, ContractQueryResponse{Data: out})
+	case errors.Is(err, context.DeadlineExceeded) || (errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil):
+		// The VM stops a query when its context is done; whatever it
+		// wraps the cause in, a query that failed after its deadline
+		// failed because of it.
+		writeError(w, http.StatusGatewayTimeout, fmt.Errorf("%w: the query ran longer than %s", ErrQueryTimeout, s.opts.QueryTimeout))
+	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
+		// The client went away; nobody reads this answer.
+		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("query cancelled: %w", err))
 	case errors.Is(err, compute.ErrUnknownContract):
 		writeError(w, http.StatusNotFound, err)
-		return
-	case err != nil:
+	default:
 		writeJSON(w, http.StatusBadRequest, Error{Error: err.Error(), Code: app.Code(err)})
-		return
 	}
-	writeJSON(w, http.StatusOK, ContractQueryResponse{Data: out})
+}
+
+// Errors of contract queries the API refuses or stops itself.
+var (
+	// ErrBusy: as many contract queries as allowed are running (503, with
+	// Retry-After).
+	ErrBusy = errors.New("node busy")
+	// ErrQueryTimeout: the query ran past its deadline (504).
+	ErrQueryTimeout = errors.New("query timed out")
+)
+
+// acquireQuery takes a contract query slot, waiting at most opts.QueryWait
+// (or until ctx is done) for one. It returns the slot's release, or false
+// when there was none.
+func (s *Server) acquireQuery(ctx context.Context) (release func(), ok bool) {
+	release = func() { <-s.queries }
+	select {
+	case s.queries <- struct{}{}:
+		return release, true
+	default:
+	}
+	t := time.NewTimer(s.opts.QueryWait)
+	defer t.Stop()
+	select {
+	case s.queries <- struct{}{}:
+		return release, true
+	case <-t.C:
+		return nil, false
+	case <-ctx.Done():
+		return nil, false
+	}
 }

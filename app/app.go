@@ -70,6 +70,9 @@ type Options struct {
 	Verifiers enclave.Verifiers
 	// VM runs contracts; with Enclave it enables the compute module.
 	VM *vm.VM
+	// Hold bounds the transactions the mempool holds for an earlier
+	// sequence; the zero value means DefaultHoldLimits.
+	Hold HoldLimits
 }
 
 // App implements abci.Application.
@@ -111,9 +114,9 @@ type App struct {
 	params  Params
 	maxGas  int64 // the block gas limit from the consensus parameters; -1 for none
 
-	check   *state.Cache // mempool state: committed state plus checked txs
-	pending pendingTxs   // checked txs waiting for an earlier sequence
-	block   blockContext
+	check *state.Cache // mempool state: committed state plus checked txs
+	holds *holdPool    // checked txs waiting for an earlier sequence
+	block blockContext
 
 	committed atomic.Int64 // last committed height, for concurrent readers
 	txs       *txCache     // transactions decoded, and whether their signature verified
@@ -152,6 +155,11 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 	}
 	a := &App{log: log, tree: tree, routes: routes(), maxGas: -1, enclave: opts.Enclave, verifiers: opts.Verifiers,
 		txs: newTxCache(txCacheSize)}
+	hold := opts.Hold
+	if hold == (HoldLimits{}) {
+		hold = DefaultHoldLimits()
+	}
+	a.holds = newHoldPool(hold)
 	if a.verifiers == nil {
 		a.verifiers = enclave.DefaultVerifiers()
 	}
@@ -363,7 +371,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.mempoolMu.Lock()
 	a.check = nil
-	a.pending = pendingTxs{}
+	a.holds.reset(version)
 	a.mempoolMu.Unlock()
 	return &abci.ResponseCommit{}, nil
 }

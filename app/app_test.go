@@ -191,7 +191,9 @@ func TestBadTransactions(t *testing.T) {
 			return h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = 1; t.ChainID = "other-chain" }, send(h.alice, h.bob, 1))
 		}, ErrWrongChainID, false},
 		{"replayed sequence", func(h *harness) []byte { return h.tx(h.alice, 0, send(h.alice, h.bob, 1)) }, ErrSequenceReplayed, false},
-		{"skipped sequence", func(h *harness) []byte { return h.tx(h.alice, 2+MaxSequenceLookahead, send(h.alice, h.bob, 1)) }, ErrSequenceSkipped, false},
+		{"skipped sequence", func(h *harness) []byte {
+			return h.tx(h.alice, 2+uint64(DefaultHoldLimits().PerSender), send(h.alice, h.bob, 1))
+		}, ErrSequenceSkipped, false},
 		{"insufficient funds", func(h *harness) []byte { return h.tx(h.alice, 1, send(h.alice, h.bob, startBalance)) }, ErrInsufficientFunds, true},
 		{"insufficient funds for the fee", func(h *harness) []byte {
 			return h.txWith(h.alice, func(t *tx.Tx) { t.Sequence = 1; t.Fee.Amount = startBalance }, send(h.alice, h.bob, 1))

@@ -116,6 +116,8 @@ var codes = []struct {
 	{compute.ErrCallDepth, 48},
 	{ErrPanic, 51},
 	{ErrUnclassified, codeUnclassified},
+	{ErrHoldFull, 53},
+	{ErrHoldExpired, 54},
 }
 
 // CodeNodeFault is the code of a failure of the node itself: its store

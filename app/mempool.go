@@ -11,8 +11,7 @@ import (
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
-// MaxSequenceLookahead is how far ahead of an account's next sequence the
-// mempool accepts a transaction.
+// Held transactions.
 //
 // CometBFT's mempool may store transactions in a different order from the one
 // CheckTx saw them in (it adds a checked transaction after releasing the app,
@@ -20,22 +19,19 @@ import (
 // along different paths. A strict "next sequence only" CheckTx then drops
 // good transactions, and a proposer following the mempool's order puts
 // transactions in a block before their predecessors. So CheckTx holds a
-// signed transaction up to this many sequences ahead until its predecessors
-// arrive, and PrepareProposal orders each sender's transactions by sequence.
-const MaxSequenceLookahead = 64
-
-// pendingTxs are transactions CheckTx accepted ahead of their sender's next
-// sequence, by sender and sequence. They are applied to the mempool state
-// when their predecessor is; Commit clears them and the recheck rebuilds them.
-type pendingTxs map[keys.Address]map[uint64][]byte
+// signed transaction a little ahead of its sender's next sequence until its
+// predecessors arrive (within HoldLimits), and PrepareProposal orders each
+// sender's transactions by sequence.
 
 // CheckTx admits a transaction to the mempool if it would succeed on the
 // mempool state (committed state plus the transactions already admitted):
 // well-formed, signed, the right sequence, a sufficient fee, and messages
 // that execute. A transaction that passes updates the mempool state, so one
 // sender can queue several transactions for a block. A transaction at most
-// MaxSequenceLookahead ahead is held, signature-checked, until the ones before
-// it arrive.
+// HoldLimits.PerSender ahead is held until the ones before it arrive, if it
+// passes the same checks as one that executes at once (signature, fee, a
+// balance that covers its fee and those of the sender's other held
+// transactions) and fits the hold pool's limits.
 //
 // CheckTx runs alongside block execution (see App): it verifies the
 // signature before taking any lock (the result lands in the signature
@@ -113,11 +109,10 @@ func (a *App) checkAndApply(env *txEnv, raw []byte) (*abci.ExecTxResult, error) 
 	}
 	sender := t.Sender()
 	for next := t.Sequence + 1; ; next++ {
-		held, ok := a.pending[sender][next]
+		held, ok := a.holds.take(sender, next)
 		if !ok {
 			break
 		}
-		delete(a.pending[sender], next)
 		hc := state.NewCache(a.check)
 		if r := a.runTx(env, hc, held); r.Code != 0 {
 			// It no longer executes (funds spent meanwhile): the recheck
@@ -129,37 +124,40 @@ func (a *App) checkAndApply(env *txEnv, raw []byte) (*abci.ExecTxResult, error) 
 			return nil, fmt.Errorf("write mempool state: %w", err)
 		}
 	}
-	if len(a.pending[sender]) == 0 {
-		delete(a.pending, sender)
-	}
 	return res, nil
 }
 
 // holdIfAhead holds t if its sequence is ahead of the sender's next one in
-// the mempool state, after the checks that do not depend on state.
+// the mempool state, after the checks a transaction that executes at once
+// passes too: signature, fee, and a balance that covers the fees of all
+// the sender's held transactions.
 func (a *App) holdIfAhead(t *tx.Tx, raw []byte) (*abci.ExecTxResult, bool, error) {
 	sender := t.Sender()
 	next, err := getU64(a.check, SequenceKey(sender))
 	if err != nil {
 		return nil, false, fmt.Errorf("read mempool sequence: %w", err)
 	}
-	if t.Sequence <= next || t.Sequence > next+MaxSequenceLookahead {
+	if t.Sequence <= next || t.Sequence > next+uint64(a.holds.limits.PerSender) {
 		return nil, false, nil
 	}
 	meter := NewGasMeter(t.GasLimit)
 	if err := a.checkStateless(t, raw, meter); err != nil {
 		return result(err, t.GasLimit, meter.Used()), true, nil
 	}
-	if _, taken := a.pending[sender][t.Sequence]; taken {
+	if a.holds.has(sender, t.Sequence) {
 		return result(fmt.Errorf("%w: another transaction with sequence %d is waiting for %d", ErrSequenceSkipped, t.Sequence, next), t.GasLimit, 0), true, nil
 	}
-	if a.pending == nil {
-		a.pending = pendingTxs{}
+	bal, err := balance(a.check, sender)
+	if err != nil {
+		return nil, false, fmt.Errorf("read mempool balance: %w", err)
 	}
-	if a.pending[sender] == nil {
-		a.pending[sender] = map[uint64][]byte{}
+	if need := a.holds.feesOf(sender) + t.Fee.Amount; need > bal || need < t.Fee.Amount {
+		return result(fmt.Errorf("%w: has %d%s, the fees of this and the sender's other waiting transactions need %d%s",
+			ErrInsufficientFunds, bal, Denom, need, Denom), t.GasLimit, meter.Used()), true, nil
 	}
-	a.pending[sender][t.Sequence] = raw
+	if err := a.holds.add(sender, t.Sequence, t.Fee.Amount, raw, a.committed.Load()+1); err != nil {
+		return result(err, t.GasLimit, meter.Used()), true, nil
+	}
 	return result(nil, t.GasLimit, meter.Used()), true, nil
 }
 
@@ -174,7 +172,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	var bytes, gas int64
 	txs := make([][]byte, 0, len(req.Txs))
 	next := map[keys.Address]uint64{}
-	waiting := pendingTxs{}
+	waiting := map[keys.Address]map[uint64][]byte{}
 	full := false
 	include := func(raw []byte, t *tx.Tx) bool {
 		if bytes+int64(len(raw)) > req.MaxTxBytes || (a.maxGas >= 0 && gas+int64(t.GasLimit) > a.maxGas) {

@@ -32,11 +32,17 @@ type Config struct {
 	// accepts simulated attestation reports (development networks). A
 	// node refuses such a chain unless this is set.
 	AllowSimulatedAttestation bool
+	// Limits bound the API's connections, requests and contract queries;
+	// unset (zero) fields are written and read as their defaults.
+	Limits Limits
 }
 
 // defaultCometConfig is CometBFT's default configuration with Hermetic's
 // changes: a home root, loopback listeners, a larger mempool (the load the
-// chain is built for), fast gossip, and the kv tx indexer (for tx queries).
+// chain is built for), fast gossip, the kv tx indexer (for tx queries), and
+// its connection limits stated (docs/operations.md): the RPC's and the
+// peers' caps count against the descriptor limit with the API's (fdBudget),
+// and the RPC's request headers are bounded to 64 KiB (CometBFT: 1 MiB).
 func defaultCometConfig(h Home, moniker string) *cmtcfg.Config {
 	c := cmtcfg.DefaultConfig()
 	c.SetRoot(string(h))
@@ -49,6 +55,13 @@ func defaultCometConfig(h Home, moniker string) *cmtcfg.Config {
 	c.Consensus.TimeoutCommit = time.Second
 	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.TxIndex.Indexer = "kv"
+	c.RPC.MaxOpenConnections = DefaultRPCMaxOpenConnections
+	c.RPC.MaxSubscriptionClients = DefaultRPCMaxSubscriptions
+	c.RPC.TimeoutBroadcastTxCommit = DefaultRPCBroadcastCommit
+	c.RPC.MaxBodyBytes = DefaultRPCMaxBodyBytes
+	c.RPC.MaxHeaderBytes = DefaultRPCMaxHeaderBytes
+	c.P2P.MaxNumInboundPeers = DefaultP2PMaxInboundPeers
+	c.P2P.MaxNumOutboundPeers = DefaultP2PMaxOutboundPeers
 	return c
 }
 
@@ -61,11 +74,35 @@ func writeConfig(h Home, c *Config) error {
 		return fmt.Errorf("create data dir: %w", err)
 	}
 	cmtcfg.WriteConfigFile(h.CometConfig(), c.Comet)
+	l := c.Limits.withDefaults()
 	body := fmt.Sprintf(`# Hermetic's node settings (CometBFT's are in config.toml).
+# docs/operations.md explains every limit and how to tune it.
 
 [api]
 # Where the HTTP JSON API listens; empty disables it.
 address = %q
+# Connections open at once; more wait until one closes. This, CometBFT's
+# rpc.max_open_connections, the peers and limits.fd_reserve must fit in
+# the process's file descriptor limit (ulimit -n).
+max_connections = %d
+# Time for a request's headers, and for the whole request with its body
+# (allow the largest broadcast, about 2.8 MB, at the slowest client's rate).
+read_header_timeout = %q
+read_timeout = %q
+# A kept-alive connection idle this long is closed.
+idle_timeout = %q
+# How long a broadcast in "commit" mode waits for its block.
+broadcast_commit_timeout = %q
+# Contract queries running at once (0: one per CPU); one more waits 50 ms
+# for a slot, then is refused with 503 and Retry-After.
+max_concurrent_queries = %d
+# A contract query's deadline; past it the answer is 504.
+query_timeout = %q
+
+[limits]
+# File descriptors kept for databases, the WAL, state files and logs when
+# the connection caps are checked against the descriptor limit at start.
+fd_reserve = %d
 
 [log]
 # debug, info, warn or error. CometBFT's own logs show from warn up unless debug.
@@ -76,7 +113,9 @@ level = %q
 # Run on a chain whose genesis accepts simulated attestation reports, which
 # prove nothing: true only for development and test networks.
 allow_simulated_attestation = %t
-`, c.APIAddress, c.LogLevel, c.AllowSimulatedAttestation)
+`, c.APIAddress, l.APIMaxConnections, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
+		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.FDReserve,
+		c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", h.HermeticConfig(), err)
 	}
@@ -105,11 +144,33 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetConfigFile(h.HermeticConfig())
 	hv.SetDefault("api.address", DefaultAPIAddress)
 	hv.SetDefault("log.level", "info")
+	d := DefaultLimits()
+	hv.SetDefault("api.max_connections", d.APIMaxConnections)
+	hv.SetDefault("api.read_header_timeout", d.APIReadHeaderTimeout)
+	hv.SetDefault("api.read_timeout", d.APIReadTimeout)
+	hv.SetDefault("api.idle_timeout", d.APIIdleTimeout)
+	hv.SetDefault("api.broadcast_commit_timeout", d.APIBroadcastCommitTimeout)
+	hv.SetDefault("api.max_concurrent_queries", d.APIMaxConcurrentQueries)
+	hv.SetDefault("api.query_timeout", d.APIQueryTimeout)
+	hv.SetDefault("limits.fd_reserve", d.FDReserve)
 	if err := hv.ReadInConfig(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", h.HermeticConfig(), err)
 	}
 	c.APIAddress = hv.GetString("api.address")
 	c.LogLevel = hv.GetString("log.level")
 	c.AllowSimulatedAttestation = hv.GetBool("enclave.allow_simulated_attestation")
+	c.Limits = Limits{
+		APIMaxConnections:         hv.GetInt("api.max_connections"),
+		APIReadHeaderTimeout:      hv.GetDuration("api.read_header_timeout"),
+		APIReadTimeout:            hv.GetDuration("api.read_timeout"),
+		APIIdleTimeout:            hv.GetDuration("api.idle_timeout"),
+		APIBroadcastCommitTimeout: hv.GetDuration("api.broadcast_commit_timeout"),
+		APIMaxConcurrentQueries:   hv.GetInt("api.max_concurrent_queries"),
+		APIQueryTimeout:           hv.GetDuration("api.query_timeout"),
+		FDReserve:                 hv.GetInt("limits.fd_reserve"),
+	}
+	if err := c.Limits.validate(); err != nil {
+		return nil, fmt.Errorf("check %s: %w", h.HermeticConfig(), err)
+	}
 	return c, nil
 }

@@ -6,7 +6,7 @@
 // A home directory holds:
 //
 //	config/config.toml        CometBFT's configuration (standard format)
-//	config/hermetic.toml      Hermetic's own settings (API address)
+//	config/hermetic.toml      Hermetic's own settings (API address, connection and query limits; docs/operations.md)
 //	config/genesis.json       the chain's genesis
 //	config/node_key.json      p2p identity
 //	config/priv_validator_key.json   consensus signing key

@@ -19,6 +19,7 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/cometbft/cometbft/types"
+	"golang.org/x/net/netutil"
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/app"
@@ -54,6 +55,7 @@ func Start(ctx context.Context, h Home, log *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	applyFDLimits(log, cfg)
 	tree, err := state.Open(h.AppData(), state.Options{Logger: log.With("module", "state")})
 	if errors.Is(err, syscall.EAGAIN) {
 		return nil, fmt.Errorf("%w: %s (stop the other hermeticd using it first)", ErrHomeInUse, h)
@@ -118,20 +120,44 @@ func (n *Node) start(ctx context.Context) error {
 	n.log.Info("node started", "chain_id", n.app.ChainID(), "height", n.app.LastHeight(),
 		"p2p", c.P2P.ListenAddress, "rpc", c.RPC.ListenAddress)
 	if n.cfg.APIAddress != "" {
-		ln, err := net.Listen("tcp", n.cfg.APIAddress)
-		if err != nil {
-			return fmt.Errorf("API listen on %s: %w", n.cfg.APIAddress, err)
+		if err := n.serveAPI(); err != nil {
+			return err
 		}
-		n.APIAddr = ln.Addr().String()
-		srv := api.New(n.app, local.New(n.comet), n.log.With("module", "api"))
-		n.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				n.log.Error("API server stopped", "err", err)
-			}
-		}()
-		n.log.Info("API listening", "address", "http://"+n.APIAddr)
 	}
+	return nil
+}
+
+// serveAPI starts the HTTP API with its limits: at most APIMaxConnections
+// connections (more wait in the listen backlog, holding no descriptor of
+// ours), each bounded in time from its first byte to its last, so that
+// idle or slow clients cannot hold the descriptors consensus needs.
+func (n *Node) serveAPI() error {
+	ln, err := net.Listen("tcp", n.cfg.APIAddress)
+	if err != nil {
+		return fmt.Errorf("API listen on %s: %w", n.cfg.APIAddress, err)
+	}
+	n.APIAddr = ln.Addr().String()
+	l := n.cfg.Limits.withDefaults()
+	log := n.log.With("module", "api")
+	srv := api.New(n.app, local.New(n.comet), log, l.apiOptions())
+	n.http = &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: l.APIReadHeaderTimeout,
+		ReadTimeout:       l.APIReadTimeout,
+		WriteTimeout:      l.apiWriteTimeout(),
+		IdleTimeout:       l.APIIdleTimeout,
+		MaxHeaderBytes:    apiMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	limited := netutil.LimitListener(ln, l.APIMaxConnections)
+	go func() {
+		if err := n.http.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("API server stopped", "err", err)
+		}
+	}()
+	n.log.Info("API listening", "address", "http://"+n.APIAddr, "max_connections", l.APIMaxConnections,
+		"read_timeout", l.APIReadTimeout, "write_timeout", l.apiWriteTimeout(), "idle_timeout", l.APIIdleTimeout,
+		"max_concurrent_queries", l.apiOptions().WithDefaults().MaxConcurrentQueries, "query_timeout", l.APIQueryTimeout)
 	return nil
 }
 

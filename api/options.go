@@ -1,0 +1,74 @@
+package api
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/hermetic-chain/hermetic/tx"
+)
+
+// Body limits of the JSON routes. A larger body is refused with 413.
+const (
+	// MaxBroadcastBody bounds POST /hermetic/v1/txs: the base64 of the
+	// largest transaction (tx.MaxTxBytes) and room for the JSON around it.
+	MaxBroadcastBody = (tx.MaxTxBytes+2)/3*4 + 64<<10
+	// MaxQueryBody bounds POST /hermetic/v1/contracts/{address}/query.
+	MaxQueryBody = 1 << 20
+)
+
+// Defaults of Options.
+const (
+	// DefaultCommitTimeout bounds how long a broadcast in "commit" mode
+	// waits for its block.
+	DefaultCommitTimeout = 30 * time.Second
+	// DefaultQueryTimeout bounds a contract query's run.
+	DefaultQueryTimeout = 2 * time.Second
+	// DefaultQueryWait is how long a contract query waits for a free slot
+	// before it is refused with 503.
+	DefaultQueryWait = 50 * time.Millisecond
+)
+
+// Options tune the API's limits. The zero value of a field takes its
+// default (see WithDefaults).
+type Options struct {
+	// CommitTimeout bounds how long a broadcast in "commit" mode waits for
+	// the transaction's block before it answers 504.
+	CommitTimeout time.Duration
+	// MaxConcurrentQueries is how many contract queries run at once;
+	// default runtime.NumCPU(). Contract queries are the API's only
+	// CPU-heavy work; bounding them leaves the cores consensus needs.
+	MaxConcurrentQueries int
+	// QueryWait is how long a contract query waits for a free slot when
+	// MaxConcurrentQueries run already; after it, the query is refused
+	// with 503 and a Retry-After header. Queries never queue longer.
+	QueryWait time.Duration
+	// QueryTimeout bounds a contract query's run: its context's deadline.
+	// A query past it is answered 504.
+	QueryTimeout time.Duration
+}
+
+// WithDefaults returns o with every zero field set to its default.
+func (o Options) WithDefaults() Options {
+	if o.CommitTimeout <= 0 {
+		o.CommitTimeout = DefaultCommitTimeout
+	}
+	if o.MaxConcurrentQueries <= 0 {
+		o.MaxConcurrentQueries = runtime.NumCPU()
+	}
+	if o.QueryWait <= 0 {
+		o.QueryWait = DefaultQueryWait
+	}
+	if o.QueryTimeout <= 0 {
+		o.QueryTimeout = DefaultQueryTimeout
+	}
+	return o
+}
+
+// HandlerTimeout is the longest a handler may take once a request's body
+// has arrived: the commit wait of a broadcast or a contract query's run,
+// whichever is longer. An HTTP server's write timeout must exceed the time
+// to read the body plus this, or answers are cut off.
+func (o Options) HandlerTimeout() time.Duration {
+	o = o.WithDefaults()
+	return max(o.CommitTimeout, o.QueryWait+o.QueryTimeout)
+}
