@@ -25,9 +25,9 @@ import (
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
-// commitBound is how long an honest transaction may take to commit while
+// honestCommitBound is how long an honest transaction may take to commit while
 // the network is under attack: generous, the machine is small and shared.
-const commitBound = 60 * time.Second
+const honestCommitBound = 60 * time.Second
 
 // adversaryNet is a running four-validator testnet: node k listens on
 // ip+k, and its API is clients[k].
@@ -162,7 +162,7 @@ func (h *honestSender) run(ctx context.Context, chainID string, seq uint64) {
 	}
 }
 
-// send broadcasts one transfer and waits up to commitBound for its block.
+// send broadcasts one transfer and waits up to honestCommitBound for its block.
 func (h *honestSender) send(ctx context.Context, chainID string, seq uint64) error {
 	from := h.key.PubKey().Address()
 	t, err := client.NewTx(chainID, h.key, seq, []tx.Msg{&tx.MsgSend{From: from, To: h.sink, Amount: tx.Coin{Denom: tx.Denom, Amount: 1}}}, client.TxOptions{})
@@ -176,7 +176,7 @@ func (h *honestSender) send(ctx context.Context, chainID string, seq uint64) err
 	if res.Code != 0 {
 		return fmt.Errorf("refused by CheckTx: code %d: %s", res.Code, res.Log)
 	}
-	deadline := time.Now().Add(commitBound)
+	deadline := time.Now().Add(honestCommitBound)
 	for {
 		r, err := h.c.Tx(ctx, res.Hash)
 		if err == nil {
@@ -189,7 +189,7 @@ func (h *honestSender) send(ctx context.Context, chainID string, seq uint64) err
 			return fmt.Errorf("look up %s: %w", res.Hash, err)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not committed within %s", res.Hash, commitBound)
+			return fmt.Errorf("%s not committed within %s", res.Hash, honestCommitBound)
 		}
 		select {
 		case <-ctx.Done():
