@@ -35,8 +35,9 @@ type Options struct {
 	// the transaction's block before it answers 504.
 	CommitTimeout time.Duration
 	// MaxConcurrentQueries is how many contract queries run at once;
-	// default runtime.NumCPU(). Contract queries are the API's only
-	// CPU-heavy work; bounding them leaves the cores consensus needs.
+	// default half the CPUs, at least one. Contract queries are the API's
+	// only CPU-heavy work; bounding them to half the cores leaves the
+	// other half to consensus whatever strangers ask.
 	MaxConcurrentQueries int
 	// QueryWait is how long a contract query waits for a free slot when
 	// MaxConcurrentQueries run already; after it, the query is refused
@@ -53,7 +54,7 @@ func (o Options) WithDefaults() Options {
 		o.CommitTimeout = DefaultCommitTimeout
 	}
 	if o.MaxConcurrentQueries <= 0 {
-		o.MaxConcurrentQueries = runtime.NumCPU()
+		o.MaxConcurrentQueries = max(1, runtime.NumCPU()/2)
 	}
 	if o.QueryWait <= 0 {
 		o.QueryWait = DefaultQueryWait

@@ -73,6 +73,9 @@ type Options struct {
 	// Hold bounds the transactions the mempool holds for an earlier
 	// sequence; the zero value means DefaultHoldLimits.
 	Hold HoldLimits
+	// QueryGasLimit bounds each contract query, in VM gas; 0 means
+	// DefaultQueryGasLimit.
+	QueryGasLimit uint64
 }
 
 // App implements abci.Application.
@@ -118,6 +121,7 @@ type App struct {
 	holds *holdPool    // checked txs waiting for an earlier sequence
 	block blockContext
 
+	queryGas  uint64       // VM gas of a contract query
 	committed atomic.Int64 // last committed height, for concurrent readers
 	txs       *txCache     // transactions decoded, and whether their signature verified
 }
@@ -160,6 +164,10 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 		hold = DefaultHoldLimits()
 	}
 	a.holds = newHoldPool(hold)
+	a.queryGas = opts.QueryGasLimit
+	if a.queryGas == 0 {
+		a.queryGas = DefaultQueryGasLimit
+	}
 	if a.verifiers == nil {
 		a.verifiers = enclave.DefaultVerifiers()
 	}

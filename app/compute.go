@@ -25,8 +25,13 @@ const (
 	VMGasPerGas         = 100
 	GasStoreCodePerByte = 10
 	GasContractCall     = 20_000
-	// QueryGasLimit bounds a contract query served by the API.
-	QueryGasLimit = 3_000_000_000 // VM gas
+	// DefaultQueryGasLimit bounds a contract query served by the API
+	// unless Options.QueryGasLimit says otherwise, in VM gas: 500,000
+	// transaction gas, about 100 times what a token's permit query needs
+	// and a few tens of milliseconds of a core for the most expensive
+	// loop. A query costs its sender nothing, so this, the API's query
+	// slots and its deadline are what bound what strangers can take.
+	DefaultQueryGasLimit = 50_000_000
 )
 
 // Errors of contract calls, each with its own code.
@@ -248,7 +253,10 @@ func (a *App) ContractQuery(ctx context.Context, addr keys.ContractAddress, msg 
 		return nil, err
 	}
 	b := compute.Block{Height: s.Version(), Time: a.LastBlockTime(), ChainID: a.chainID}
-	out, _, err := k.Query(ctx, s, b, addr, msg, plaintext, QueryGasLimit)
+	out, _, err := k.Query(ctx, s, b, addr, msg, plaintext, a.queryGas)
+	if errors.Is(err, vm.ErrOutOfGas) {
+		return nil, fmt.Errorf("%w: the query used all of its %d VM gas", ErrOutOfGas, a.queryGas)
+	}
 	return out, err
 }
 

@@ -692,6 +692,9 @@ func (k *Keeper) Query(ctx context.Context, s state.Store, b Block, addr keys.Co
 		if errors.Is(r.vmErr, vm.ErrOutOfGas) {
 			return nil, r.gasUsed, vm.ErrOutOfGas
 		}
+		if errors.Is(r.vmErr, context.DeadlineExceeded) || errors.Is(r.vmErr, context.Canceled) {
+			return nil, r.gasUsed, r.vmErr // ctx ended the query, not the contract
+		}
 		m := string(out.Data)
 		if out.Encrypted {
 			m = EncryptedPrefix + base64.StdEncoding.EncodeToString(out.Data)

@@ -93,7 +93,7 @@ read_timeout = %q
 idle_timeout = %q
 # How long a broadcast in "commit" mode waits for its block.
 broadcast_commit_timeout = %q
-# Contract queries running at once (0: one per CPU); one more waits 50 ms
+# Contract queries running at once (0: half the CPUs, at least 1); one more waits 50 ms
 # for a slot, then is refused with 503 and Retry-After.
 max_concurrent_queries = %d
 # A contract query's deadline; past it the answer is 504.

@@ -32,7 +32,7 @@ type Limits struct {
 	// block (api.Options.CommitTimeout).
 	APIBroadcastCommitTimeout time.Duration
 	// APIMaxConcurrentQueries is how many contract queries run at once; 0
-	// means one per CPU.
+	// means half the CPUs (at least one).
 	APIMaxConcurrentQueries int
 	// APIQueryTimeout bounds a contract query's run.
 	APIQueryTimeout time.Duration
@@ -99,7 +99,7 @@ func DefaultLimits() Limits {
 }
 
 // withDefaults returns l with each unset field (zero) at its default;
-// APIMaxConcurrentQueries stays 0 (one per CPU).
+// APIMaxConcurrentQueries stays 0 (half the CPUs).
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
 	set := func(v *int, def int) {
@@ -129,7 +129,7 @@ func (l Limits) validate() error {
 		return fmt.Errorf("%w: api.max_connections is %d, want at least 1", ErrBadConfig, l.APIMaxConnections)
 	}
 	if l.APIMaxConcurrentQueries < 0 {
-		return fmt.Errorf("%w: api.max_concurrent_queries is %d, want 0 (one per CPU) or more", ErrBadConfig, l.APIMaxConcurrentQueries)
+		return fmt.Errorf("%w: api.max_concurrent_queries is %d, want 0 (half the CPUs) or more", ErrBadConfig, l.APIMaxConcurrentQueries)
 	}
 	if l.FDReserve < 0 {
 		return fmt.Errorf("%w: limits.fd_reserve is %d, want 0 or more", ErrBadConfig, l.FDReserve)

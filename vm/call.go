@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/hermetic-chain/hermetic/state"
@@ -79,13 +82,51 @@ func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
 	ce.inst = in
 	in.wasi.setCall(c.Env)
 	in.gas.Set(c.GasLimit)
+	stop := interruptOnDone(ctx, in.gas)
 	res, err := v.run(ctx, in, c, withInfo)
+	stop()
 	left := in.gas.Get()
 	v.release(ctx, p, in, err == nil)
+	if err != nil && ctx.Err() != nil {
+		return Result{GasUsed: c.GasLimit - left}, fmt.Errorf("contract stopped: %w", ctx.Err())
+	}
 	if err != nil {
 		return Result{GasUsed: c.GasLimit - left}, classify(err, left, ce)
 	}
 	return Result{JSON: res, GasUsed: c.GasLimit - left}, nil
+}
+
+// interruptOnDone stops a running call when ctx is done, the way running
+// out of gas stops it: it keeps the call's gas counter at zero, so the
+// metering code traps at the next basic block (or host function), until the
+// returned stop is called; stop waits for it to have finished. A context
+// that can never be done (every transaction's) costs nothing.
+//
+// The counter is a wasm global that the guest reads and writes at every
+// basic block; this goroutine's writes to it are single aligned 64-bit
+// stores, and it repeats them every millisecond because a guest store of
+// the value it read just before may overwrite one. Only the gas word is
+// shared, and only until stop returns, before the instance goes back to
+// the pool or is closed.
+func interruptOnDone(ctx context.Context, gas api.MutableGlobal) (stop func()) {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	var finished atomic.Bool
+	exited := make(chan struct{})
+	cancel := context.AfterFunc(ctx, func() {
+		defer close(exited)
+		for !finished.Load() {
+			gas.Set(0)
+			time.Sleep(time.Millisecond)
+		}
+	})
+	return func() {
+		finished.Store(true)
+		if !cancel() {
+			<-exited
+		}
+	}
 }
 
 // run passes the inputs, calls the entry point and reads its result. The

@@ -110,6 +110,10 @@ func New(ctx context.Context, cfg Config) (*VM, error) {
 		poolPerCode: defaultPoolPerCode, maxPooled: defaultMaxPooled, maxSnapshots: defaultMaxSnapshots}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithMemoryLimitPages(cfg.MemoryLimitPages).
+		// wazero's own check of the context at every function entry and
+		// loop header costs 40-50% of a token transfer's time; a call
+		// whose context ends is stopped through its gas instead (see
+		// interruptOnDone).
 		WithCloseOnContextDone(false)
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
