@@ -7,9 +7,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -109,6 +111,29 @@ func (n *adversaryNet) finish(ctx context.Context, t *testing.T) {
 		require.NoError(t, err, "node%d stopped committing after the attack: %s", k, n.nodes[k].logTail())
 	}
 	requireSameAppHashes(ctx, t, n.clients)
+}
+
+// mempoolSize is how many transactions node k's mempool holds, from
+// CometBFT's RPC.
+func (n *adversaryNet) mempoolSize(ctx context.Context, k int) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiURL(n.ip, k, rpcPort)+"/num_unconfirmed_txs", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Result struct {
+			Total string `json:"total"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return 0, fmt.Errorf("decode num_unconfirmed_txs: %w", err)
+	}
+	return strconv.Atoi(r.Result.Total)
 }
 
 // honestSender sends one bank transfer of 1 uherm after another from its

@@ -158,6 +158,22 @@ func TestAdversaryMempoolFlood(t *testing.T) {
 	require.Zero(t, unfunded.mempoolFull.Load()+funded.mempoolFull.Load(), "the mempool filled up")
 
 	n.finish(ctx, t)
+
+	// What the funded attacker got held expires: every mempool empties
+	// (app.DefaultHoldLimits: 20 blocks).
+	for k := range n.clients {
+		var size int
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			size, err = n.mempoolSize(ctx, k)
+			require.NoError(t, err)
+			if size == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		require.Zero(t, size, "node%d's mempool still holds the attackers' transactions", k)
+	}
 	h1 := n.settledHeight(ctx, t)
 
 	// Nothing of either attacker is in a block.
