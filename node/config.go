@@ -8,6 +8,7 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/spf13/viper"
 
+	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
@@ -98,6 +99,21 @@ broadcast_commit_timeout = %q
 max_concurrent_queries = %d
 # A contract query's deadline; past it the answer is 504.
 query_timeout = %q
+# A contract query's gas, in VM gas (one per wasm instruction); past it the
+# query fails with out of gas (code 15). Queries cost their sender nothing.
+query_gas_limit = %d
+
+[mempool]
+# Transactions ahead of their sender's next sequence wait in the mempool for
+# the ones before them, if signed, paying the minimum fee and covered by
+# the sender's balance. Per sender: how many (also how far ahead) and bytes.
+held_per_sender = %d
+held_per_sender_bytes = %d
+# All held transactions together; when full, the oldest are evicted.
+held_total = %d
+held_total_bytes = %d
+# Blocks a held transaction may wait before it is dropped.
+held_expiry_blocks = %d
 
 [limits]
 # File descriptors kept for databases, the WAL, state files and logs when
@@ -114,7 +130,8 @@ level = %q
 # prove nothing: true only for development and test networks.
 allow_simulated_attestation = %t
 `, c.APIAddress, l.APIMaxConnections, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
-		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.FDReserve,
+		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit,
+		l.Hold.PerSender, l.Hold.PerSenderBytes, l.Hold.Total, l.Hold.TotalBytes, l.Hold.ExpiryBlocks, l.FDReserve,
 		c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", h.HermeticConfig(), err)
@@ -152,6 +169,12 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetDefault("api.broadcast_commit_timeout", d.APIBroadcastCommitTimeout)
 	hv.SetDefault("api.max_concurrent_queries", d.APIMaxConcurrentQueries)
 	hv.SetDefault("api.query_timeout", d.APIQueryTimeout)
+	hv.SetDefault("api.query_gas_limit", d.QueryGasLimit)
+	hv.SetDefault("mempool.held_per_sender", d.Hold.PerSender)
+	hv.SetDefault("mempool.held_per_sender_bytes", d.Hold.PerSenderBytes)
+	hv.SetDefault("mempool.held_total", d.Hold.Total)
+	hv.SetDefault("mempool.held_total_bytes", d.Hold.TotalBytes)
+	hv.SetDefault("mempool.held_expiry_blocks", d.Hold.ExpiryBlocks)
 	hv.SetDefault("limits.fd_reserve", d.FDReserve)
 	if err := hv.ReadInConfig(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", h.HermeticConfig(), err)
@@ -167,7 +190,15 @@ func LoadConfig(h Home) (*Config, error) {
 		APIBroadcastCommitTimeout: hv.GetDuration("api.broadcast_commit_timeout"),
 		APIMaxConcurrentQueries:   hv.GetInt("api.max_concurrent_queries"),
 		APIQueryTimeout:           hv.GetDuration("api.query_timeout"),
-		FDReserve:                 hv.GetInt("limits.fd_reserve"),
+		QueryGasLimit:             hv.GetUint64("api.query_gas_limit"),
+		Hold: app.HoldLimits{
+			PerSender:      hv.GetInt("mempool.held_per_sender"),
+			PerSenderBytes: hv.GetInt("mempool.held_per_sender_bytes"),
+			Total:          hv.GetInt("mempool.held_total"),
+			TotalBytes:     hv.GetInt("mempool.held_total_bytes"),
+			ExpiryBlocks:   hv.GetInt64("mempool.held_expiry_blocks"),
+		},
+		FDReserve: hv.GetInt("limits.fd_reserve"),
 	}
 	if err := c.Limits.validate(); err != nil {
 		return nil, fmt.Errorf("check %s: %w", h.HermeticConfig(), err)

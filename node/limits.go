@@ -10,6 +10,7 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 
 	"github.com/hermetic-chain/hermetic/api"
+	"github.com/hermetic-chain/hermetic/app"
 )
 
 // Limits bound what clients of the node's HTTP API can hold: connections,
@@ -36,6 +37,12 @@ type Limits struct {
 	APIMaxConcurrentQueries int
 	// APIQueryTimeout bounds a contract query's run.
 	APIQueryTimeout time.Duration
+	// QueryGasLimit bounds a contract query's VM gas
+	// (app.Options.QueryGasLimit).
+	QueryGasLimit uint64
+	// Hold bounds the transactions the mempool holds for an earlier
+	// sequence of their sender (app.Options.Hold).
+	Hold app.HoldLimits
 	// FDReserve is the number of file descriptors kept for databases, the
 	// WAL, state files and logs when the listeners' caps are checked
 	// against the process's descriptor limit.
@@ -94,6 +101,8 @@ func DefaultLimits() Limits {
 		APIIdleTimeout:            DefaultAPIIdleTimeout,
 		APIBroadcastCommitTimeout: DefaultAPIBroadcastCommitTimeout,
 		APIQueryTimeout:           DefaultAPIQueryTimeout,
+		QueryGasLimit:             app.DefaultQueryGasLimit,
+		Hold:                      app.DefaultHoldLimits(),
 		FDReserve:                 DefaultFDReserve,
 	}
 }
@@ -118,6 +127,16 @@ func (l Limits) withDefaults() Limits {
 	setD(&l.APIIdleTimeout, d.APIIdleTimeout)
 	setD(&l.APIBroadcastCommitTimeout, d.APIBroadcastCommitTimeout)
 	setD(&l.APIQueryTimeout, d.APIQueryTimeout)
+	if l.QueryGasLimit == 0 {
+		l.QueryGasLimit = d.QueryGasLimit
+	}
+	set(&l.Hold.PerSender, d.Hold.PerSender)
+	set(&l.Hold.PerSenderBytes, d.Hold.PerSenderBytes)
+	set(&l.Hold.Total, d.Hold.Total)
+	set(&l.Hold.TotalBytes, d.Hold.TotalBytes)
+	if l.Hold.ExpiryBlocks == 0 {
+		l.Hold.ExpiryBlocks = d.Hold.ExpiryBlocks
+	}
 	set(&l.FDReserve, d.FDReserve)
 	return l
 }
@@ -133,6 +152,20 @@ func (l Limits) validate() error {
 	}
 	if l.FDReserve < 0 {
 		return fmt.Errorf("%w: limits.fd_reserve is %d, want 0 or more", ErrBadConfig, l.FDReserve)
+	}
+	for _, n := range []struct {
+		name string
+		v    int64
+	}{
+		{"mempool.held_per_sender", int64(l.Hold.PerSender)},
+		{"mempool.held_per_sender_bytes", int64(l.Hold.PerSenderBytes)},
+		{"mempool.held_total", int64(l.Hold.Total)},
+		{"mempool.held_total_bytes", int64(l.Hold.TotalBytes)},
+		{"mempool.held_expiry_blocks", l.Hold.ExpiryBlocks},
+	} {
+		if n.v < 1 {
+			return fmt.Errorf("%w: %s is %d, want at least 1", ErrBadConfig, n.name, n.v)
+		}
 	}
 	for _, d := range []struct {
 		name string

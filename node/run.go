@@ -90,7 +90,9 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start contract VM: %w", err)
 	}
-	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave, VM: n.vm})
+	l := n.cfg.Limits.withDefaults()
+	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave, VM: n.vm,
+		QueryGasLimit: l.QueryGasLimit, Hold: l.Hold})
 	if err != nil {
 		return err
 	}
