@@ -126,7 +126,7 @@ type App struct {
 	// view is the last committed version, read without a lock by CheckTx's
 	// cheap checks (nil before the first commit).
 	view atomic.Pointer[state.ReadStore]
-	txs       *txCache     // transactions decoded, and whether their signature verified
+	txs  *txCache // transactions decoded, and whether their signature verified
 }
 
 // blockContext is what the App knows about the block being executed.

@@ -19,9 +19,9 @@ bench() {
 }
 attack() { # KIND: runs until killed
 	case $1 in
-	flood) "$bin" attack flood --node "$first" --duration 10m --accounts 300 --ahead 63 --workers 16 -o json ;;
-	queries) "$bin" attack queries "${kr[@]}" --node "$first" --from dave --duration 10m --in-flight 64 -o json ;;
-	conns) "$bin" attack conns --node "$first" --duration 10m --conns 10000 -o json ;;
+	flood) exec "$bin" attack flood --node "$first" --duration 10m --accounts 300 --ahead 63 --workers 16 -o json ;;
+	queries) exec "$bin" attack queries "${kr[@]}" --node "$first" --from dave --duration 10m --in-flight 64 -o json ;;
+	conns) exec "$bin" attack conns --node "$first" --duration 10m --conns 10000 -o json ;;
 	esac
 }
 for kind in flood queries conns; do
@@ -31,7 +31,7 @@ for kind in flood queries conns; do
 		pid=$!
 		sleep 8 # the attack is under way (the query attack deploys its contract first)
 		echo "$kind round $r attacked: $(bench)"
-		kill -INT $pid 2>/dev/null || true
+		kill -TERM $pid 2>/dev/null || true # a background job ignores SIGINT
 		wait $pid 2>/dev/null || true
 		sleep 3
 	done
