@@ -15,28 +15,12 @@ import (
 	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/client"
 	"github.com/hermetic-chain/hermetic/compute"
-	"github.com/hermetic-chain/hermetic/internal/wat"
+	"github.com/hermetic-chain/hermetic/internal/hostile"
 	"github.com/hermetic-chain/hermetic/keys"
 )
 
-// mirrorWAT is a contract whose execute answers its message as its whole
-// result: executed in plaintext, a transaction chooses the contract's
-// response byte for byte, sub-messages included. Instantiate and reply
-// answer an empty success.
-func mirrorWAT() string {
-	ok := `{"ok":{"messages":[],"attributes":[],"events":[]}}`
-	return fmt.Sprintf(`(module
-`+wat.ContractPrelude+`  (data (i32.const 1024) %q)
-  (func (export "instantiate") (param i32) (param i32) (param i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "reply") (param i32) (param i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "execute") (param i32) (param i32) (param $msg i32) (result i32)
-    (local.get $msg)))`, ok, len(ok), len(ok))
-}
-
 // emptyResponse is a contract response that does nothing.
-const emptyResponse = `{"ok":{"messages":[],"attributes":[],"events":[]}}`
+const emptyResponse = hostile.EmptyResponse
 
 // bankSendResponse is a contract response that sends coins to to.
 func bankSendResponse(to, denom, amount string) string {
@@ -73,7 +57,7 @@ func TestAdversaryContractHalt(t *testing.T) {
 	c := n.clients[1] // the attacker's validator; the honest client uses node0
 
 	// Deploy through the CLI: store, instantiate, fund.
-	bin, err := wat.Compile(mirrorWAT())
+	bin, err := hostile.Mirror()
 	require.NoError(t, err)
 	file := filepath.Join(t.TempDir(), "mirror.wasm")
 	require.NoError(t, os.WriteFile(file, bin, 0o600))

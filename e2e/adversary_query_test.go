@@ -19,25 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hermetic-chain/hermetic/api"
-	"github.com/hermetic-chain/hermetic/internal/wat"
+	"github.com/hermetic-chain/hermetic/internal/hostile"
 	"github.com/hermetic-chain/hermetic/keys"
 )
-
-// spinWAT is a contract whose query never returns by itself: an endless
-// loop that only the VM's gas metering (or the node's deadline) stops.
-// Instantiate and execute answer an empty success.
-func spinWAT() string {
-	ok := `{"ok":{"messages":[],"attributes":[],"events":[]}}`
-	return fmt.Sprintf(`(module
-`+wat.ContractPrelude+`  (data (i32.const 1024) %q)
-  (func (export "instantiate") (param i32) (param i32) (param i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "execute") (param i32) (param i32) (param i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "query") (param i32) (param i32) (result i32)
-    (loop $spin (br $spin))
-    (unreachable)))`, ok, len(ok), len(ok))
-}
 
 // queryOutcomes counts how a node answered the attacker's queries.
 type queryOutcomes struct {
@@ -128,7 +112,7 @@ func TestAdversaryHeavyQueries(t *testing.T) {
 	defer cancel()
 	n := startAdversaryNet(ctx, t)
 
-	bin, err := wat.Compile(spinWAT())
+	bin, err := hostile.Spin()
 	require.NoError(t, err)
 	file := filepath.Join(t.TempDir(), "spin.wasm")
 	require.NoError(t, os.WriteFile(file, bin, 0o600))

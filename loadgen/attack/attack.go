@@ -24,7 +24,7 @@ import (
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/client"
-	"github.com/hermetic-chain/hermetic/internal/wat"
+	"github.com/hermetic-chain/hermetic/internal/hostile"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/tx"
 )
@@ -183,23 +183,10 @@ feed:
 	return t.report("mempool-flood", time.Since(start)), nil
 }
 
-// LoopContract returns the module of a contract whose query never ends by
-// itself: the VM's gas metering or the query's deadline stops it.
-func LoopContract() ([]byte, error) {
-	ok := `{"ok":{"messages":[],"attributes":[],"events":[]}}`
-	return wat.Compile(fmt.Sprintf(`(module
-`+wat.ContractPrelude+`  (data (i32.const 1024) %q)
-  (func (export "instantiate") (param i32 i32 i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "query") (param i32 i32) (result i32)
-    (loop $forever (br $forever))
-    (i32.const 0)))`, ok, len(ok)))
-}
-
-// DeployLoop stores and instantiates LoopContract with funder and returns
-// its address.
+// DeployLoop stores and instantiates hostile.Spin, a contract whose query
+// loops for ever, with funder and returns its address.
 func DeployLoop(ctx context.Context, node string, funder keys.PrivKey) (keys.ContractAddress, error) {
-	wasm, err := LoopContract()
+	wasm, err := hostile.Spin()
 	if err != nil {
 		return keys.ContractAddress{}, err
 	}
