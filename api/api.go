@@ -563,6 +563,10 @@ func (s *Server) contractQuery(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
 		// The client went away; nobody reads this answer.
 		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("query cancelled: %w", err))
+	case errors.Is(err, app.ErrQueryBudget):
+		// The node's gas budget for queries is spent: like a busy slot.
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, err)
 	case errors.Is(err, compute.ErrUnknownContract):
 		writeError(w, http.StatusNotFound, err)
 	default:

@@ -86,6 +86,9 @@ address = %q
 # rpc.max_open_connections, the peers and limits.fd_reserve must fit in
 # the process's file descriptor limit (ulimit -n).
 max_connections = %d
+# Of those, how many one remote address may hold; more from it are closed
+# at once, so that one host cannot take every slot.
+max_connections_per_ip = %d
 # Time for a request's headers, and for the whole request with its body
 # (allow the largest broadcast, about 2.8 MB, at the slowest client's rate).
 read_header_timeout = %q
@@ -102,6 +105,10 @@ query_timeout = %q
 # A contract query's gas, in VM gas (one per wasm instruction); past it the
 # query fails with out of gas (code 15). Queries cost their sender nothing.
 query_gas_limit = %d
+# VM gas all contract queries together may use per second (0: 125,000,000
+# per CPU, about an eighth of the machine); a query past it gets 503 with
+# Retry-After. Raise it on a node that serves queries and validates nothing.
+query_gas_per_second = %d
 
 [mempool]
 # Transactions ahead of their sender's next sequence wait in the mempool for
@@ -129,8 +136,8 @@ level = %q
 # Run on a chain whose genesis accepts simulated attestation reports, which
 # prove nothing: true only for development and test networks.
 allow_simulated_attestation = %t
-`, c.APIAddress, l.APIMaxConnections, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
-		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit,
+`, c.APIAddress, l.APIMaxConnections, l.APIMaxConnectionsPerIP, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
+		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit, l.QueryGasPerSecond,
 		l.Hold.PerSender, l.Hold.PerSenderBytes, l.Hold.Total, l.Hold.TotalBytes, l.Hold.ExpiryBlocks, l.FDReserve,
 		c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
@@ -163,6 +170,7 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetDefault("log.level", "info")
 	d := DefaultLimits()
 	hv.SetDefault("api.max_connections", d.APIMaxConnections)
+	hv.SetDefault("api.max_connections_per_ip", d.APIMaxConnectionsPerIP)
 	hv.SetDefault("api.read_header_timeout", d.APIReadHeaderTimeout)
 	hv.SetDefault("api.read_timeout", d.APIReadTimeout)
 	hv.SetDefault("api.idle_timeout", d.APIIdleTimeout)
@@ -170,6 +178,7 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetDefault("api.max_concurrent_queries", d.APIMaxConcurrentQueries)
 	hv.SetDefault("api.query_timeout", d.APIQueryTimeout)
 	hv.SetDefault("api.query_gas_limit", d.QueryGasLimit)
+	hv.SetDefault("api.query_gas_per_second", d.QueryGasPerSecond)
 	hv.SetDefault("mempool.held_per_sender", d.Hold.PerSender)
 	hv.SetDefault("mempool.held_per_sender_bytes", d.Hold.PerSenderBytes)
 	hv.SetDefault("mempool.held_total", d.Hold.Total)
@@ -184,6 +193,7 @@ func LoadConfig(h Home) (*Config, error) {
 	c.AllowSimulatedAttestation = hv.GetBool("enclave.allow_simulated_attestation")
 	c.Limits = Limits{
 		APIMaxConnections:         hv.GetInt("api.max_connections"),
+		APIMaxConnectionsPerIP:    hv.GetInt("api.max_connections_per_ip"),
 		APIReadHeaderTimeout:      hv.GetDuration("api.read_header_timeout"),
 		APIReadTimeout:            hv.GetDuration("api.read_timeout"),
 		APIIdleTimeout:            hv.GetDuration("api.idle_timeout"),
@@ -191,6 +201,7 @@ func LoadConfig(h Home) (*Config, error) {
 		APIMaxConcurrentQueries:   hv.GetInt("api.max_concurrent_queries"),
 		APIQueryTimeout:           hv.GetDuration("api.query_timeout"),
 		QueryGasLimit:             hv.GetUint64("api.query_gas_limit"),
+		QueryGasPerSecond:         hv.GetUint64("api.query_gas_per_second"),
 		Hold: app.HoldLimits{
 			PerSender:      hv.GetInt("mempool.held_per_sender"),
 			PerSenderBytes: hv.GetInt("mempool.held_per_sender_bytes"),

@@ -21,6 +21,9 @@ type Limits struct {
 	// APIMaxConnections is how many API connections are open at once;
 	// more wait in the kernel's listen backlog until one closes.
 	APIMaxConnections int
+	// APIMaxConnectionsPerIP is how many of them one remote address may
+	// hold; more from it are closed at once.
+	APIMaxConnectionsPerIP int
 	// APIReadHeaderTimeout bounds the arrival of a request's headers.
 	APIReadHeaderTimeout time.Duration
 	// APIReadTimeout bounds the arrival of a whole request, headers and
@@ -40,6 +43,10 @@ type Limits struct {
 	// QueryGasLimit bounds a contract query's VM gas
 	// (app.Options.QueryGasLimit).
 	QueryGasLimit uint64
+	// QueryGasPerSecond bounds the VM gas of all contract queries together
+	// per second (app.Options.QueryGasPerSecond); 0 means
+	// app.DefaultQueryGasPerSecond per CPU.
+	QueryGasPerSecond uint64
 	// Hold bounds the transactions the mempool holds for an earlier
 	// sequence of their sender (app.Options.Hold).
 	Hold app.HoldLimits
@@ -53,6 +60,7 @@ type Limits struct {
 // config.toml. With them a node needs DefaultFDNeed file descriptors.
 const (
 	DefaultAPIMaxConnections         = 1000
+	DefaultAPIMaxConnectionsPerIP    = 100
 	DefaultAPIReadHeaderTimeout      = 5 * time.Second
 	DefaultAPIReadTimeout            = 20 * time.Second
 	DefaultAPIIdleTimeout            = 30 * time.Second
@@ -96,6 +104,7 @@ var ErrBadConfig = errors.New("invalid configuration")
 func DefaultLimits() Limits {
 	return Limits{
 		APIMaxConnections:         DefaultAPIMaxConnections,
+		APIMaxConnectionsPerIP:    DefaultAPIMaxConnectionsPerIP,
 		APIReadHeaderTimeout:      DefaultAPIReadHeaderTimeout,
 		APIReadTimeout:            DefaultAPIReadTimeout,
 		APIIdleTimeout:            DefaultAPIIdleTimeout,
@@ -122,6 +131,7 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	set(&l.APIMaxConnections, d.APIMaxConnections)
+	set(&l.APIMaxConnectionsPerIP, d.APIMaxConnectionsPerIP)
 	setD(&l.APIReadHeaderTimeout, d.APIReadHeaderTimeout)
 	setD(&l.APIReadTimeout, d.APIReadTimeout)
 	setD(&l.APIIdleTimeout, d.APIIdleTimeout)
@@ -146,6 +156,9 @@ func (l Limits) withDefaults() Limits {
 func (l Limits) validate() error {
 	if l.APIMaxConnections < 1 {
 		return fmt.Errorf("%w: api.max_connections is %d, want at least 1", ErrBadConfig, l.APIMaxConnections)
+	}
+	if l.APIMaxConnectionsPerIP < 1 {
+		return fmt.Errorf("%w: api.max_connections_per_ip is %d, want at least 1", ErrBadConfig, l.APIMaxConnectionsPerIP)
 	}
 	if l.APIMaxConcurrentQueries < 0 {
 		return fmt.Errorf("%w: api.max_concurrent_queries is %d, want 0 (half the CPUs) or more", ErrBadConfig, l.APIMaxConcurrentQueries)

@@ -122,6 +122,7 @@ says which limit stops each attack. Only attack nodes you run.`,
 	}
 	conns.Flags().IntVar(&cc.Conns, "conns", 10_000, "connections held open")
 	conns.Flags().StringVar(&cc.Addr, "addr", "", "host:port to connect to (default: --node's; e.g. the CometBFT RPC's)")
+	conns.Flags().StringVar(&cc.Source, "source", "", "local address to connect from (e.g. 127.0.0.2, to attack from another address than honest clients)")
 
 	cmd.AddCommand(flood, queries, conns)
 	return cmd

@@ -263,6 +263,9 @@ func Queries(ctx context.Context, cfg QueryConfig) (Report, error) {
 type ConnConfig struct {
 	Addr  string
 	Conns int
+	// Source is the local address to connect from (empty: any), to attack
+	// from an address other than honest clients'.
+	Source string
 }
 
 // IdleConns runs the connection attack until ctx ends. Accepted is the
@@ -277,6 +280,13 @@ func IdleConns(ctx context.Context, cfg ConnConfig) (Report, error) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	d := net.Dialer{Timeout: 5 * time.Second}
+	if cfg.Source != "" {
+		ip := net.ParseIP(cfg.Source)
+		if ip == nil {
+			return Report{}, fmt.Errorf("attack: bad source address %q", cfg.Source)
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
 	for range cfg.Conns {
 		wg.Add(1)
 		go func() {
