@@ -63,6 +63,9 @@ type Server struct {
 	// queries holds a token for each contract query running: at most
 	// opts.MaxConcurrentQueries.
 	queries chan struct{}
+	// budget bounds the time all contract queries together take:
+	// opts.QueryTimePerSecond.
+	budget *queryBudget
 }
 
 // New returns the API handler over chain and consensus, with the limits of
@@ -70,7 +73,7 @@ type Server struct {
 func New(chain Chain, consensus Consensus, log *slog.Logger, o Options) *Server {
 	o = o.WithDefaults()
 	s := &Server{chain: chain, consensus: consensus, log: log, mux: http.NewServeMux(), opts: o,
-		queries: make(chan struct{}, o.MaxConcurrentQueries)}
+		queries: make(chan struct{}, o.MaxConcurrentQueries), budget: newQueryBudget(o.QueryTimePerSecond, o.QueryTimeout)}
 	s.mux.HandleFunc("GET /hermetic/v1/status", s.status)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}", s.account)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}/balance", s.balance)
@@ -549,9 +552,17 @@ func (s *Server) contractQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	start := time.Now()
+	if err := s.budget.admit(start); err != nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
 	defer cancel()
 	out, err := s.chain.ContractQuery(ctx, addr, req.Msg, req.Plaintext)
+	end := time.Now()
+	s.budget.charge(end, end.Sub(start))
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, ContractQueryResponse{Data: out})
@@ -563,10 +574,6 @@ func (s *Server) contractQuery(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, context.Canceled) || r.Context().Err() != nil:
 		// The client went away; nobody reads this answer.
 		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("query cancelled: %w", err))
-	case errors.Is(err, app.ErrQueryBudget):
-		// The node's gas budget for queries is spent: like a busy slot.
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, err)
 	case errors.Is(err, compute.ErrUnknownContract):
 		writeError(w, http.StatusNotFound, err)
 	default:

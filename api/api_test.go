@@ -175,9 +175,6 @@ func TestQueryErrors(t *testing.T) {
 			<-ctx.Done()
 			return nil, fmt.Errorf("run query: %w", ctx.Err())
 		}, http.StatusGatewayTimeout, "query timed out"},
-		{"gas budget spent", func(context.Context) ([]byte, error) {
-			return nil, fmt.Errorf("%w: try again in 20ms", app.ErrQueryBudget)
-		}, http.StatusServiceUnavailable, "gas budget"},
 		{"out of gas", func(context.Context) ([]byte, error) {
 			return nil, fmt.Errorf("%w: the query used all of its gas", app.ErrOutOfGas)
 		}, http.StatusBadRequest, "out of gas"},

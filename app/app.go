@@ -76,9 +76,6 @@ type Options struct {
 	// QueryGasLimit bounds each contract query, in VM gas; 0 means
 	// DefaultQueryGasLimit.
 	QueryGasLimit uint64
-	// QueryGasPerSecond bounds the VM gas all contract queries together
-	// use per second; 0 means DefaultQueryGasPerSecond per CPU.
-	QueryGasPerSecond uint64
 }
 
 // App implements abci.Application.
@@ -124,9 +121,8 @@ type App struct {
 	holds *holdPool    // checked txs waiting for an earlier sequence
 	block blockContext
 
-	queryGas    uint64       // VM gas of a contract query
-	queryBudget *queryBudget // VM gas of all contract queries per second
-	committed   atomic.Int64 // last committed height, for concurrent readers
+	queryGas  uint64       // VM gas of a contract query
+	committed atomic.Int64 // last committed height, for concurrent readers
 	// view is the last committed version, read without a lock by CheckTx's
 	// cheap checks (nil before the first commit).
 	view atomic.Pointer[state.ReadStore]
@@ -175,7 +171,6 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 	if a.queryGas == 0 {
 		a.queryGas = DefaultQueryGasLimit
 	}
-	a.queryBudget = newQueryBudget(opts.QueryGasPerSecond, a.queryGas)
 	if a.verifiers == nil {
 		a.verifiers = enclave.DefaultVerifiers()
 	}

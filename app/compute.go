@@ -253,11 +253,7 @@ func (a *App) ContractQuery(ctx context.Context, addr keys.ContractAddress, msg 
 		return nil, err
 	}
 	b := compute.Block{Height: s.Version(), Time: a.LastBlockTime(), ChainID: a.chainID}
-	if err := a.queryBudget.admit(); err != nil {
-		return nil, err
-	}
-	out, used, err := k.Query(ctx, s, b, addr, msg, plaintext, a.queryGas)
-	a.queryBudget.charge(used)
+	out, _, err := k.Query(ctx, s, b, addr, msg, plaintext, a.queryGas)
 	if errors.Is(err, vm.ErrOutOfGas) {
 		return nil, fmt.Errorf("%w: the query used all of its %d VM gas", ErrOutOfGas, a.queryGas)
 	}

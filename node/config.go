@@ -105,10 +105,10 @@ query_timeout = %q
 # A contract query's gas, in VM gas (one per wasm instruction); past it the
 # query fails with out of gas (code 15). Queries cost their sender nothing.
 query_gas_limit = %d
-# VM gas all contract queries together may use per second (0: 125,000,000
-# per CPU, about an eighth of the machine); a query past it gets 503 with
+# Time all contract queries together may take per second ("0s": 125ms per
+# CPU, an eighth of the machine); a query after it is used up gets 503 with
 # Retry-After. Raise it on a node that serves queries and validates nothing.
-query_gas_per_second = %d
+query_time_per_second = %q
 
 [mempool]
 # Transactions ahead of their sender's next sequence wait in the mempool for
@@ -137,7 +137,7 @@ level = %q
 # prove nothing: true only for development and test networks.
 allow_simulated_attestation = %t
 `, c.APIAddress, l.APIMaxConnections, l.APIMaxConnectionsPerIP, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
-		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit, l.QueryGasPerSecond,
+		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit, l.APIQueryTimePerSecond,
 		l.Hold.PerSender, l.Hold.PerSenderBytes, l.Hold.Total, l.Hold.TotalBytes, l.Hold.ExpiryBlocks, l.FDReserve,
 		c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
@@ -178,7 +178,7 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetDefault("api.max_concurrent_queries", d.APIMaxConcurrentQueries)
 	hv.SetDefault("api.query_timeout", d.APIQueryTimeout)
 	hv.SetDefault("api.query_gas_limit", d.QueryGasLimit)
-	hv.SetDefault("api.query_gas_per_second", d.QueryGasPerSecond)
+	hv.SetDefault("api.query_time_per_second", d.APIQueryTimePerSecond)
 	hv.SetDefault("mempool.held_per_sender", d.Hold.PerSender)
 	hv.SetDefault("mempool.held_per_sender_bytes", d.Hold.PerSenderBytes)
 	hv.SetDefault("mempool.held_total", d.Hold.Total)
@@ -201,7 +201,7 @@ func LoadConfig(h Home) (*Config, error) {
 		APIMaxConcurrentQueries:   hv.GetInt("api.max_concurrent_queries"),
 		APIQueryTimeout:           hv.GetDuration("api.query_timeout"),
 		QueryGasLimit:             hv.GetUint64("api.query_gas_limit"),
-		QueryGasPerSecond:         hv.GetUint64("api.query_gas_per_second"),
+		APIQueryTimePerSecond:     hv.GetDuration("api.query_time_per_second"),
 		Hold: app.HoldLimits{
 			PerSender:      hv.GetInt("mempool.held_per_sender"),
 			PerSenderBytes: hv.GetInt("mempool.held_per_sender_bytes"),

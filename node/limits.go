@@ -43,10 +43,10 @@ type Limits struct {
 	// QueryGasLimit bounds a contract query's VM gas
 	// (app.Options.QueryGasLimit).
 	QueryGasLimit uint64
-	// QueryGasPerSecond bounds the VM gas of all contract queries together
-	// per second (app.Options.QueryGasPerSecond); 0 means
-	// app.DefaultQueryGasPerSecond per CPU.
-	QueryGasPerSecond uint64
+	// APIQueryTimePerSecond bounds the time all contract queries together
+	// take per second (api.Options.QueryTimePerSecond); 0 means
+	// api.DefaultQueryTimePerCPU per CPU.
+	APIQueryTimePerSecond time.Duration
 	// Hold bounds the transactions the mempool holds for an earlier
 	// sequence of their sender (app.Options.Hold).
 	Hold app.HoldLimits
@@ -160,6 +160,9 @@ func (l Limits) validate() error {
 	if l.APIMaxConnectionsPerIP < 1 {
 		return fmt.Errorf("%w: api.max_connections_per_ip is %d, want at least 1", ErrBadConfig, l.APIMaxConnectionsPerIP)
 	}
+	if l.APIQueryTimePerSecond != 0 && l.APIQueryTimePerSecond < time.Millisecond {
+		return fmt.Errorf("%w: api.query_time_per_second is %s, want 0s (the default) or at least 1ms such as \"250ms\"", ErrBadConfig, l.APIQueryTimePerSecond)
+	}
 	if l.APIMaxConcurrentQueries < 0 {
 		return fmt.Errorf("%w: api.max_concurrent_queries is %d, want 0 (half the CPUs) or more", ErrBadConfig, l.APIMaxConcurrentQueries)
 	}
@@ -206,6 +209,7 @@ func (l Limits) apiOptions() api.Options {
 		CommitTimeout:        l.APIBroadcastCommitTimeout,
 		MaxConcurrentQueries: l.APIMaxConcurrentQueries,
 		QueryTimeout:         l.APIQueryTimeout,
+		QueryTimePerSecond:   l.APIQueryTimePerSecond,
 	}
 }
 

@@ -92,7 +92,7 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	l := n.cfg.Limits.withDefaults()
 	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave, VM: n.vm,
-		QueryGasLimit: l.QueryGasLimit, QueryGasPerSecond: l.QueryGasPerSecond, Hold: l.Hold})
+		QueryGasLimit: l.QueryGasLimit, Hold: l.Hold})
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,8 @@ func (n *Node) serveAPI() error {
 	}()
 	n.log.Info("API listening", "address", "http://"+n.APIAddr, "max_connections", l.APIMaxConnections, "per_ip", l.APIMaxConnectionsPerIP,
 		"read_timeout", l.APIReadTimeout, "write_timeout", l.apiWriteTimeout(), "idle_timeout", l.APIIdleTimeout,
-		"max_concurrent_queries", l.apiOptions().WithDefaults().MaxConcurrentQueries, "query_timeout", l.APIQueryTimeout)
+		"max_concurrent_queries", l.apiOptions().WithDefaults().MaxConcurrentQueries, "query_timeout", l.APIQueryTimeout,
+		"query_time_per_second", l.apiOptions().WithDefaults().QueryTimePerSecond)
 	return nil
 }
 
