@@ -8,7 +8,8 @@
 # BIN: a built hermeticd; HOME: a home whose test keyring holds alice, bob,
 # carol and dave (the devnet's, or a testnet's output dir); NODES: comma-
 # separated API addresses (the first one is attacked); ROUNDS: how many
-# quiet/attacked pairs per attack (default 2).
+# quiet/attacked pairs per attack (default 2). KINDS (environment) picks
+# the attacks: "flood queries conns" by default.
 set -euo pipefail
 bin=$1 home=$2 nodes=$3 rounds=${4:-2}
 first=${nodes%%,*}
@@ -25,7 +26,7 @@ attack() { # KIND: runs until killed
 	conns) exec "$bin" attack conns --node "$first" --duration 10m --conns 10000 --source 127.0.0.2 -o json ;;
 	esac
 }
-for kind in flood queries conns; do
+for kind in ${KINDS:-flood queries conns}; do
 	for r in $(seq "$rounds"); do
 		echo "$kind round $r quiet:    $(bench)"
 		attack "$kind" >/tmp/attack-$kind.json 2>/tmp/attack-$kind.err &
