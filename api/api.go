@@ -63,6 +63,9 @@ type Server struct {
 	// queries holds a token for each contract query running: at most
 	// opts.MaxConcurrentQueries.
 	queries chan struct{}
+	// budget bounds the time all contract queries together take:
+	// opts.QueryTimePerSecond.
+	budget *queryBudget
 }
 
 // New returns the API handler over chain and consensus, with the limits of
@@ -70,7 +73,7 @@ type Server struct {
 func New(chain Chain, consensus Consensus, log *slog.Logger, o Options) *Server {
 	o = o.WithDefaults()
 	s := &Server{chain: chain, consensus: consensus, log: log, mux: http.NewServeMux(), opts: o,
-		queries: make(chan struct{}, o.MaxConcurrentQueries)}
+		queries: make(chan struct{}, o.MaxConcurrentQueries), budget: newQueryBudget(o.QueryTimePerSecond, o.QueryTimeout)}
 	s.mux.HandleFunc("GET /hermetic/v1/status", s.status)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}", s.account)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}/balance", s.balance)
@@ -301,7 +304,11 @@ func (s *Server) block(w http.ResponseWriter, r *http.Request) {
 
 // TxResult is the answer of GET /hermetic/v1/txs/{hash} and of a broadcast.
 type TxResult struct {
-	Hash      string       `json:"hash"`
+	Hash string `json:"hash"`
+	// Pending: the transaction passed CheckTx but was not in a committed
+	// block when the broadcast stopped waiting (answered 202); look it up
+	// later by Hash. It may still be committed, or dropped.
+	Pending   bool         `json:"pending,omitempty"`
 	Height    int64        `json:"height,omitempty"`
 	Index     uint32       `json:"index,omitempty"`
 	Code      uint32       `json:"code"`
@@ -392,8 +399,21 @@ func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.CommitTimeout)
 	defer cancel()
 	committed, err := s.waitTx(ctx, res.Hash)
+	if err != nil && r.Context().Err() == nil {
+		// The wait ended, not the client: one last look with a context of
+		// its own, since a block may have come with the deadline.
+		last, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		if res, lerr := s.consensus.Tx(last, res.Hash, false); lerr == nil {
+			committed, err = txResult(res), nil
+		}
+		cancel()
+	}
 	if err != nil {
-		writeError(w, http.StatusGatewayTimeout, fmt.Errorf("transaction %s passed CheckTx but was not committed: %w", res.Hash, err))
+		// Not known to be committed, nor to have failed: say so, with the
+		// hash to look it up by, rather than report it lost.
+		out.Pending = true
+		out.Log = fmt.Sprintf("passed CheckTx; not in a committed block after %s (look it up by its hash)", s.opts.CommitTimeout)
+		writeJSON(w, http.StatusAccepted, out)
 		return
 	}
 	writeJSON(w, http.StatusOK, committed)
@@ -532,9 +552,17 @@ func (s *Server) contractQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	start := time.Now()
+	if err := s.budget.admit(start); err != nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
 	defer cancel()
 	out, err := s.chain.ContractQuery(ctx, addr, req.Msg, req.Plaintext)
+	end := time.Now()
+	s.budget.charge(end, end.Sub(start))
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, ContractQueryResponse{Data: out})

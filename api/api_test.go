@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/compute"
 	"github.com/hermetic-chain/hermetic/keys"
 )
@@ -174,6 +175,9 @@ func TestQueryErrors(t *testing.T) {
 			<-ctx.Done()
 			return nil, fmt.Errorf("run query: %w", ctx.Err())
 		}, http.StatusGatewayTimeout, "query timed out"},
+		{"out of gas", func(context.Context) ([]byte, error) {
+			return nil, fmt.Errorf("%w: the query used all of its gas", app.ErrOutOfGas)
+		}, http.StatusBadRequest, "out of gas"},
 		{"deadline passed, cause not wrapped", func(ctx context.Context) ([]byte, error) {
 			<-ctx.Done()
 			return nil, errors.New("module closed")

@@ -26,6 +26,10 @@ const (
 	// DefaultQueryWait is how long a contract query waits for a free slot
 	// before it is refused with 503.
 	DefaultQueryWait = 50 * time.Millisecond
+	// DefaultQueryTimePerCPU is the default query time per second per CPU:
+	// an eighth of the machine (a permit query of the token takes about a
+	// millisecond, so some 125 per second per CPU).
+	DefaultQueryTimePerCPU = 125 * time.Millisecond
 )
 
 // Options tune the API's limits. The zero value of a field takes its
@@ -46,6 +50,13 @@ type Options struct {
 	// QueryTimeout bounds a contract query's run: its context's deadline.
 	// A query past it is answered 504.
 	QueryTimeout time.Duration
+	// QueryTimePerSecond bounds the time all contract queries together
+	// take per second of the clock; a query after it is used up is refused
+	// with 503 and Retry-After. Default an eighth of the CPUs
+	// (DefaultQueryTimePerCPU each). Slots bound how many queries run at
+	// once; this bounds how much of the machine they take over time, which
+	// is what keeps looping queries from slowing blocks down.
+	QueryTimePerSecond time.Duration
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -61,6 +72,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.QueryTimeout <= 0 {
 		o.QueryTimeout = DefaultQueryTimeout
+	}
+	if o.QueryTimePerSecond <= 0 {
+		o.QueryTimePerSecond = DefaultQueryTimePerCPU * time.Duration(runtime.NumCPU())
 	}
 	return o
 }

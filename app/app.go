@@ -123,7 +123,10 @@ type App struct {
 
 	queryGas  uint64       // VM gas of a contract query
 	committed atomic.Int64 // last committed height, for concurrent readers
-	txs       *txCache     // transactions decoded, and whether their signature verified
+	// view is the last committed version, read without a lock by CheckTx's
+	// cheap checks (nil before the first commit).
+	view atomic.Pointer[state.ReadStore]
+	txs  *txCache // transactions decoded, and whether their signature verified
 }
 
 // blockContext is what the App knows about the block being executed.
@@ -374,6 +377,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		return nil, fmt.Errorf("commit state at height %d: %w", a.block.height, err)
 	}
 	a.committed.Store(version)
+	if v, err := a.tree.ReadOnly(version); err == nil {
+		a.view.Store(&v)
+	}
 	if !a.block.time.IsZero() {
 		a.lastNanos.Store(a.block.time.UnixNano())
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/sha256"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -113,8 +114,29 @@ func TestHeldTransactionsMustBeFunded(t *testing.T) {
 	// mempool state as far as her funds go: 7,500 pays for 0 and 1 (fee
 	// and 1uherm each), not for 2.
 	require.Zero(t, h.check(h.tx(carol, 0, send(carol, h.bob, 1))).Code)
-	res = h.check(h.tx(carol, 1, send(carol, h.bob, 1)))
-	require.Equal(t, Code(ErrSequenceReplayed), res.Code, res.Log)
 	res = h.check(h.tx(carol, 2, send(carol, h.bob, 1)))
 	require.Equal(t, Code(ErrInsufficientFunds), res.Code, res.Log)
+	require.Contains(t, res.Log, "has 498uherm", "0 and 1 applied: 2,500 - 2 × 1,001")
+}
+
+// TestUnfundedSendersAreRefusedBeforeTheirSignature: CheckTx refuses a
+// sender that cannot pay the fee without verifying its signature — a
+// forged one gets the same answer as a good one — so junk from unfunded
+// accounts costs a lookup, not a verification.
+func TestUnfundedSendersAreRefusedBeforeTheirSignature(t *testing.T) {
+	h := newHarness(t)
+	h.block()
+	stranger := genKey(t, keys.KeyEd25519)
+	for _, seq := range []uint64{0, 5} {
+		good := h.tx(stranger, seq, send(stranger, h.bob, 1))
+		forged, err := tx.Decode(good)
+		require.NoError(t, err)
+		forged.Signature[0] ^= 1
+		for _, raw := range [][]byte{good, forged.Marshal()} {
+			res := h.check(raw)
+			require.Equal(t, Code(ErrInsufficientFunds), res.Code, res.Log)
+			e := h.app.txs.m[sha256.Sum256(raw)]
+			require.False(t, e != nil && e.verified, "the signature of an unfunded sender was verified")
+		}
+	}
 }

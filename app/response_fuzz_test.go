@@ -12,25 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hermetic-chain/hermetic/compute"
-	"github.com/hermetic-chain/hermetic/internal/wat"
+	"github.com/hermetic-chain/hermetic/internal/hostile"
 	"github.com/hermetic-chain/hermetic/keys"
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
-// mirrorContract answers execute with its message as its whole result:
-// executed in plaintext, a transaction chooses the contract's response
-// byte for byte — messages, attributes, events, data, sub-messages, and
-// anything malformed. It is the adversary a contract author can be.
+// mirrorContract is hostile.Mirror: executed in plaintext, a transaction
+// chooses the contract's response byte for byte. It is the adversary a
+// contract author can be.
 func mirrorContract(t testing.TB) []byte {
-	ok := `{"ok":{"messages":[],"attributes":[],"events":[]}}`
-	bin, err := wat.Compile(fmt.Sprintf(`(module
-`+wat.ContractPrelude+`  (data (i32.const 1024) %q)
-  (func (export "instantiate") (param i32) (param i32) (param i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "reply") (param i32) (param i32) (result i32)
-    (call $region (i32.const 1024) (i32.const %d)))
-  (func (export "execute") (param i32) (param i32) (param $msg i32) (result i32)
-    (local.get $msg)))`, ok, len(ok), len(ok)))
+	bin, err := hostile.Mirror()
 	require.NoError(t, err)
 	return bin
 }

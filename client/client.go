@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/app"
@@ -96,7 +97,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if err != nil {
 		return fmt.Errorf("read answer of %s: %w", path, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
 		var e api.Error
 		if json.Unmarshal(bz, &e) == nil && e.Error != "" {
 			return &APIError{Status: resp.StatusCode, Message: e.Error, Code: e.Code}
@@ -242,8 +243,39 @@ func (c *Client) SendTx(ctx context.Context, key keys.PrivKey, msgs []tx.Msg, o 
 	if err != nil {
 		return res, err
 	}
+	if res.Pending {
+		res, err = c.WaitTx(ctx, res.Hash)
+		if err != nil {
+			return res, err
+		}
+	}
 	if res.Code != 0 {
 		return res, app.ErrorForCode(res.Code, res.Log)
 	}
 	return res, nil
+}
+
+// ErrPending: a transaction passed CheckTx but was not in a committed block
+// when the caller stopped waiting. It may still be committed (or dropped
+// from the mempool); look it up by its hash.
+var ErrPending = errors.New("transaction pending")
+
+// WaitTx waits until the transaction with hash (hex) is in a committed
+// block and returns its result; if ctx ends first, the result has Pending
+// set and the error wraps ErrPending and names the hash.
+func (c *Client) WaitTx(ctx context.Context, hash string) (api.TxResult, error) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		// Not found yet, or the node briefly busy: ask again until ctx ends.
+		if res, err := c.Tx(ctx, hash); err == nil {
+			return res, nil
+		}
+		select {
+		case <-ctx.Done():
+			return api.TxResult{Hash: hash, Pending: true}, fmt.Errorf("%w: %s passed CheckTx and is not in a committed block yet (%v); look it up with `hermeticd query tx %s`",
+				ErrPending, hash, ctx.Err(), hash)
+		case <-t.C:
+		}
+	}
 }

@@ -56,7 +56,10 @@ func TestAdversaryIdleConnections(t *testing.T) {
 	hermeticd(t, "testnet", "--validators", "1", "--output", dir, "--starting-ip", ip.String(),
 		"--timeout-commit", "300ms", "--chain-id", "e2e-adversary")
 	home := filepath.Join(dir, "node0")
-	setHermeticConfig(t, home, map[string]string{"max_connections": strconv.Itoa(apiCap), "fd_reserve": "1024"})
+	// The attacker shares the honest client's address here, so the cap per
+	// address (node.TestPerIPListener) is lifted to test the overall one.
+	setHermeticConfig(t, home, map[string]string{"max_connections": strconv.Itoa(apiCap),
+		"max_connections_per_ip": strconv.Itoa(apiCap), "fd_reserve": "1024"})
 	node := startWithFDLimit(t, "node0", dir, nodeFDLimit, "start", "--home", home, "--log-level", "warn")
 
 	apiAddr := net.JoinHostPort(ipPlus(ip, 0), strconv.Itoa(apiPort))

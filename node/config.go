@@ -8,6 +8,7 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/spf13/viper"
 
+	"github.com/hermetic-chain/hermetic/app"
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
@@ -85,6 +86,9 @@ address = %q
 # rpc.max_open_connections, the peers and limits.fd_reserve must fit in
 # the process's file descriptor limit (ulimit -n).
 max_connections = %d
+# Of those, how many one remote address may hold; more from it are closed
+# at once, so that one host cannot take every slot.
+max_connections_per_ip = %d
 # Time for a request's headers, and for the whole request with its body
 # (allow the largest broadcast, about 2.8 MB, at the slowest client's rate).
 read_header_timeout = %q
@@ -98,6 +102,25 @@ broadcast_commit_timeout = %q
 max_concurrent_queries = %d
 # A contract query's deadline; past it the answer is 504.
 query_timeout = %q
+# A contract query's gas, in VM gas (one per wasm instruction); past it the
+# query fails with out of gas (code 15). Queries cost their sender nothing.
+query_gas_limit = %d
+# Time all contract queries together may take per second ("0s": 125ms per
+# CPU, an eighth of the machine); a query after it is used up gets 503 with
+# Retry-After. Raise it on a node that serves queries and validates nothing.
+query_time_per_second = %q
+
+[mempool]
+# Transactions ahead of their sender's next sequence wait in the mempool for
+# the ones before them, if signed, paying the minimum fee and covered by
+# the sender's balance. Per sender: how many (also how far ahead) and bytes.
+held_per_sender = %d
+held_per_sender_bytes = %d
+# All held transactions together; when full, the oldest are evicted.
+held_total = %d
+held_total_bytes = %d
+# Blocks a held transaction may wait before it is dropped.
+held_expiry_blocks = %d
 
 [limits]
 # File descriptors kept for databases, the WAL, state files and logs when
@@ -113,8 +136,9 @@ level = %q
 # Run on a chain whose genesis accepts simulated attestation reports, which
 # prove nothing: true only for development and test networks.
 allow_simulated_attestation = %t
-`, c.APIAddress, l.APIMaxConnections, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
-		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.FDReserve,
+`, c.APIAddress, l.APIMaxConnections, l.APIMaxConnectionsPerIP, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
+		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit, l.APIQueryTimePerSecond,
+		l.Hold.PerSender, l.Hold.PerSenderBytes, l.Hold.Total, l.Hold.TotalBytes, l.Hold.ExpiryBlocks, l.FDReserve,
 		c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", h.HermeticConfig(), err)
@@ -146,12 +170,20 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetDefault("log.level", "info")
 	d := DefaultLimits()
 	hv.SetDefault("api.max_connections", d.APIMaxConnections)
+	hv.SetDefault("api.max_connections_per_ip", d.APIMaxConnectionsPerIP)
 	hv.SetDefault("api.read_header_timeout", d.APIReadHeaderTimeout)
 	hv.SetDefault("api.read_timeout", d.APIReadTimeout)
 	hv.SetDefault("api.idle_timeout", d.APIIdleTimeout)
 	hv.SetDefault("api.broadcast_commit_timeout", d.APIBroadcastCommitTimeout)
 	hv.SetDefault("api.max_concurrent_queries", d.APIMaxConcurrentQueries)
 	hv.SetDefault("api.query_timeout", d.APIQueryTimeout)
+	hv.SetDefault("api.query_gas_limit", d.QueryGasLimit)
+	hv.SetDefault("api.query_time_per_second", d.APIQueryTimePerSecond)
+	hv.SetDefault("mempool.held_per_sender", d.Hold.PerSender)
+	hv.SetDefault("mempool.held_per_sender_bytes", d.Hold.PerSenderBytes)
+	hv.SetDefault("mempool.held_total", d.Hold.Total)
+	hv.SetDefault("mempool.held_total_bytes", d.Hold.TotalBytes)
+	hv.SetDefault("mempool.held_expiry_blocks", d.Hold.ExpiryBlocks)
 	hv.SetDefault("limits.fd_reserve", d.FDReserve)
 	if err := hv.ReadInConfig(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", h.HermeticConfig(), err)
@@ -161,13 +193,23 @@ func LoadConfig(h Home) (*Config, error) {
 	c.AllowSimulatedAttestation = hv.GetBool("enclave.allow_simulated_attestation")
 	c.Limits = Limits{
 		APIMaxConnections:         hv.GetInt("api.max_connections"),
+		APIMaxConnectionsPerIP:    hv.GetInt("api.max_connections_per_ip"),
 		APIReadHeaderTimeout:      hv.GetDuration("api.read_header_timeout"),
 		APIReadTimeout:            hv.GetDuration("api.read_timeout"),
 		APIIdleTimeout:            hv.GetDuration("api.idle_timeout"),
 		APIBroadcastCommitTimeout: hv.GetDuration("api.broadcast_commit_timeout"),
 		APIMaxConcurrentQueries:   hv.GetInt("api.max_concurrent_queries"),
 		APIQueryTimeout:           hv.GetDuration("api.query_timeout"),
-		FDReserve:                 hv.GetInt("limits.fd_reserve"),
+		QueryGasLimit:             hv.GetUint64("api.query_gas_limit"),
+		APIQueryTimePerSecond:     hv.GetDuration("api.query_time_per_second"),
+		Hold: app.HoldLimits{
+			PerSender:      hv.GetInt("mempool.held_per_sender"),
+			PerSenderBytes: hv.GetInt("mempool.held_per_sender_bytes"),
+			Total:          hv.GetInt("mempool.held_total"),
+			TotalBytes:     hv.GetInt("mempool.held_total_bytes"),
+			ExpiryBlocks:   hv.GetInt64("mempool.held_expiry_blocks"),
+		},
+		FDReserve: hv.GetInt("limits.fd_reserve"),
 	}
 	if err := c.Limits.validate(); err != nil {
 		return nil, fmt.Errorf("check %s: %w", h.HermeticConfig(), err)

@@ -10,6 +10,7 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 
 	"github.com/hermetic-chain/hermetic/api"
+	"github.com/hermetic-chain/hermetic/app"
 )
 
 // Limits bound what clients of the node's HTTP API can hold: connections,
@@ -20,6 +21,9 @@ type Limits struct {
 	// APIMaxConnections is how many API connections are open at once;
 	// more wait in the kernel's listen backlog until one closes.
 	APIMaxConnections int
+	// APIMaxConnectionsPerIP is how many of them one remote address may
+	// hold; more from it are closed at once.
+	APIMaxConnectionsPerIP int
 	// APIReadHeaderTimeout bounds the arrival of a request's headers.
 	APIReadHeaderTimeout time.Duration
 	// APIReadTimeout bounds the arrival of a whole request, headers and
@@ -36,6 +40,16 @@ type Limits struct {
 	APIMaxConcurrentQueries int
 	// APIQueryTimeout bounds a contract query's run.
 	APIQueryTimeout time.Duration
+	// QueryGasLimit bounds a contract query's VM gas
+	// (app.Options.QueryGasLimit).
+	QueryGasLimit uint64
+	// APIQueryTimePerSecond bounds the time all contract queries together
+	// take per second (api.Options.QueryTimePerSecond); 0 means
+	// api.DefaultQueryTimePerCPU per CPU.
+	APIQueryTimePerSecond time.Duration
+	// Hold bounds the transactions the mempool holds for an earlier
+	// sequence of their sender (app.Options.Hold).
+	Hold app.HoldLimits
 	// FDReserve is the number of file descriptors kept for databases, the
 	// WAL, state files and logs when the listeners' caps are checked
 	// against the process's descriptor limit.
@@ -46,6 +60,7 @@ type Limits struct {
 // config.toml. With them a node needs DefaultFDNeed file descriptors.
 const (
 	DefaultAPIMaxConnections         = 1000
+	DefaultAPIMaxConnectionsPerIP    = 100
 	DefaultAPIReadHeaderTimeout      = 5 * time.Second
 	DefaultAPIReadTimeout            = 20 * time.Second
 	DefaultAPIIdleTimeout            = 30 * time.Second
@@ -89,11 +104,14 @@ var ErrBadConfig = errors.New("invalid configuration")
 func DefaultLimits() Limits {
 	return Limits{
 		APIMaxConnections:         DefaultAPIMaxConnections,
+		APIMaxConnectionsPerIP:    DefaultAPIMaxConnectionsPerIP,
 		APIReadHeaderTimeout:      DefaultAPIReadHeaderTimeout,
 		APIReadTimeout:            DefaultAPIReadTimeout,
 		APIIdleTimeout:            DefaultAPIIdleTimeout,
 		APIBroadcastCommitTimeout: DefaultAPIBroadcastCommitTimeout,
 		APIQueryTimeout:           DefaultAPIQueryTimeout,
+		QueryGasLimit:             app.DefaultQueryGasLimit,
+		Hold:                      app.DefaultHoldLimits(),
 		FDReserve:                 DefaultFDReserve,
 	}
 }
@@ -113,11 +131,22 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	set(&l.APIMaxConnections, d.APIMaxConnections)
+	set(&l.APIMaxConnectionsPerIP, d.APIMaxConnectionsPerIP)
 	setD(&l.APIReadHeaderTimeout, d.APIReadHeaderTimeout)
 	setD(&l.APIReadTimeout, d.APIReadTimeout)
 	setD(&l.APIIdleTimeout, d.APIIdleTimeout)
 	setD(&l.APIBroadcastCommitTimeout, d.APIBroadcastCommitTimeout)
 	setD(&l.APIQueryTimeout, d.APIQueryTimeout)
+	if l.QueryGasLimit == 0 {
+		l.QueryGasLimit = d.QueryGasLimit
+	}
+	set(&l.Hold.PerSender, d.Hold.PerSender)
+	set(&l.Hold.PerSenderBytes, d.Hold.PerSenderBytes)
+	set(&l.Hold.Total, d.Hold.Total)
+	set(&l.Hold.TotalBytes, d.Hold.TotalBytes)
+	if l.Hold.ExpiryBlocks == 0 {
+		l.Hold.ExpiryBlocks = d.Hold.ExpiryBlocks
+	}
 	set(&l.FDReserve, d.FDReserve)
 	return l
 }
@@ -128,11 +157,31 @@ func (l Limits) validate() error {
 	if l.APIMaxConnections < 1 {
 		return fmt.Errorf("%w: api.max_connections is %d, want at least 1", ErrBadConfig, l.APIMaxConnections)
 	}
+	if l.APIMaxConnectionsPerIP < 1 {
+		return fmt.Errorf("%w: api.max_connections_per_ip is %d, want at least 1", ErrBadConfig, l.APIMaxConnectionsPerIP)
+	}
+	if l.APIQueryTimePerSecond != 0 && l.APIQueryTimePerSecond < time.Millisecond {
+		return fmt.Errorf("%w: api.query_time_per_second is %s, want 0s (the default) or at least 1ms such as \"250ms\"", ErrBadConfig, l.APIQueryTimePerSecond)
+	}
 	if l.APIMaxConcurrentQueries < 0 {
 		return fmt.Errorf("%w: api.max_concurrent_queries is %d, want 0 (half the CPUs) or more", ErrBadConfig, l.APIMaxConcurrentQueries)
 	}
 	if l.FDReserve < 0 {
 		return fmt.Errorf("%w: limits.fd_reserve is %d, want 0 or more", ErrBadConfig, l.FDReserve)
+	}
+	for _, n := range []struct {
+		name string
+		v    int64
+	}{
+		{"mempool.held_per_sender", int64(l.Hold.PerSender)},
+		{"mempool.held_per_sender_bytes", int64(l.Hold.PerSenderBytes)},
+		{"mempool.held_total", int64(l.Hold.Total)},
+		{"mempool.held_total_bytes", int64(l.Hold.TotalBytes)},
+		{"mempool.held_expiry_blocks", l.Hold.ExpiryBlocks},
+	} {
+		if n.v < 1 {
+			return fmt.Errorf("%w: %s is %d, want at least 1", ErrBadConfig, n.name, n.v)
+		}
 	}
 	for _, d := range []struct {
 		name string
@@ -160,6 +209,7 @@ func (l Limits) apiOptions() api.Options {
 		CommitTimeout:        l.APIBroadcastCommitTimeout,
 		MaxConcurrentQueries: l.APIMaxConcurrentQueries,
 		QueryTimeout:         l.APIQueryTimeout,
+		QueryTimePerSecond:   l.APIQueryTimePerSecond,
 	}
 }
 

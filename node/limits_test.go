@@ -105,6 +105,16 @@ func TestLimitsConfig(t *testing.T) {
 		}, func(l *Limits) {
 			l.APIMaxConnections, l.APIReadTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout = 50, time.Minute, 3, 500*time.Millisecond
 		}, ""},
+		{"tuned mempool and query gas", func(s string) string {
+			s = strings.Replace(s, "held_total = 5000", "held_total = 100", 1)
+			s = strings.Replace(s, "held_expiry_blocks = 20", "held_expiry_blocks = 5", 1)
+			return strings.Replace(s, "query_gas_limit = 50000000", "query_gas_limit = 1000000", 1)
+		}, func(l *Limits) {
+			l.Hold.Total, l.Hold.ExpiryBlocks, l.QueryGasLimit = 100, 5, 1_000_000
+		}, ""},
+		{"no held transactions", func(s string) string {
+			return strings.Replace(s, "held_per_sender = 64", "held_per_sender = 0", 1)
+		}, nil, "mempool.held_per_sender is 0"},
 		{"zero connections", func(s string) string {
 			return strings.Replace(s, "max_connections = 1000", "max_connections = 0", 1)
 		}, nil, "api.max_connections is 0"},

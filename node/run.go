@@ -90,7 +90,9 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start contract VM: %w", err)
 	}
-	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave, VM: n.vm})
+	l := n.cfg.Limits.withDefaults()
+	n.app, err = app.New(n.tree, app.Options{Logger: n.log.With("module", "app"), Enclave: n.enclave, VM: n.vm,
+		QueryGasLimit: l.QueryGasLimit, Hold: l.Hold})
 	if err != nil {
 		return err
 	}
@@ -149,15 +151,16 @@ func (n *Node) serveAPI() error {
 		MaxHeaderBytes:    apiMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	limited := netutil.LimitListener(ln, l.APIMaxConnections)
+	limited := netutil.LimitListener(newPerIPListener(ln, l.APIMaxConnectionsPerIP), l.APIMaxConnections)
 	go func() {
 		if err := n.http.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			n.log.Error("API server stopped", "err", err)
 		}
 	}()
-	n.log.Info("API listening", "address", "http://"+n.APIAddr, "max_connections", l.APIMaxConnections,
+	n.log.Info("API listening", "address", "http://"+n.APIAddr, "max_connections", l.APIMaxConnections, "per_ip", l.APIMaxConnectionsPerIP,
 		"read_timeout", l.APIReadTimeout, "write_timeout", l.apiWriteTimeout(), "idle_timeout", l.APIIdleTimeout,
-		"max_concurrent_queries", l.apiOptions().WithDefaults().MaxConcurrentQueries, "query_timeout", l.APIQueryTimeout)
+		"max_concurrent_queries", l.apiOptions().WithDefaults().MaxConcurrentQueries, "query_timeout", l.APIQueryTimeout,
+		"query_time_per_second", l.apiOptions().WithDefaults().QueryTimePerSecond)
 	return nil
 }
 

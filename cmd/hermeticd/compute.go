@@ -85,7 +85,9 @@ func storeCodeCmd(g *globals) *cobra.Command {
 			if !cmd.Flags().Changed("gas") {
 				o.GasLimit = 0 // sized to the code by the client
 			}
-			r, err := g.client().StoreCode(cmd.Context(), k, wasm, o)
+			ctx, cancel := f.waitContext(cmd)
+			defer cancel()
+			r, err := g.client().StoreCode(ctx, k, wasm, o)
 			if err != nil {
 				return err
 			}
@@ -125,7 +127,9 @@ func instantiateCmd(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			r, err := g.client().Instantiate(cmd.Context(), k, id, label, adm, []byte(args[1]), f.plaintext, o)
+			ctx, cancel := f.waitContext(cmd)
+			defer cancel()
+			r, err := g.client().Instantiate(ctx, k, id, label, adm, []byte(args[1]), f.plaintext, o)
 			if err != nil {
 				return err
 			}
@@ -182,7 +186,9 @@ func executeContract(g *globals, cmd *cobra.Command, f *contractTxFlags, addr ke
 	if err != nil {
 		return client.ContractResult{}, err
 	}
-	return g.client().Execute(cmd.Context(), k, addr, msg, f.plaintext, funds, o)
+	ctx, cancel := f.waitContext(cmd)
+	defer cancel()
+	return g.client().Execute(ctx, k, addr, msg, f.plaintext, funds, o)
 }
 
 // executeAndPrint executes msg (no funds) and prints the result.
@@ -213,7 +219,9 @@ func migrateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := g.client().Migrate(cmd.Context(), k, addr, id, []byte(args[2]), f.plaintext, o)
+			ctx, cancel := f.waitContext(cmd)
+			defer cancel()
+			r, err := g.client().Migrate(ctx, k, addr, id, []byte(args[2]), f.plaintext, o)
 			if err != nil {
 				return err
 			}

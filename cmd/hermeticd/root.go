@@ -49,7 +49,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		devnetCmd(g), initCmd(g), startCmd(g), testnetCmd(g),
 		joinCmd(g), enclaveCmd(g), contractCmd(g), permitCmd(g),
-		keysCmd(g), txCmd(g), queryCmd(g), benchCmd(g),
+		keysCmd(g), txCmd(g), queryCmd(g), benchCmd(g), attackCmd(g),
 	)
 	return root
 }

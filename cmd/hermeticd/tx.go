@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +26,7 @@ type txFlags struct {
 	memo string
 	mode string
 	seq  int64
+	wait time.Duration
 }
 
 func (f *txFlags) register(cmd *cobra.Command) {
@@ -33,6 +37,13 @@ func (f *txFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.memo, "memo", "", "memo")
 	fl.StringVar(&f.mode, "broadcast-mode", "commit", "commit (wait for the block) or sync (after CheckTx)")
 	fl.Int64Var(&f.seq, "sequence", -1, "sequence number (default: ask the node)")
+	fl.DurationVar(&f.wait, "wait", time.Minute, "with --broadcast-mode commit: how long to wait for the block before reporting the transaction pending")
+}
+
+// waitContext bounds a transaction command by --wait: a transaction not in
+// a block by then is reported pending (client.ErrPending), with its hash.
+func (f *txFlags) waitContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cmd.Context(), f.wait)
 }
 
 func (f *txFlags) options() (client.TxOptions, error) {
@@ -101,7 +112,14 @@ func runTx(g *globals, cmd *cobra.Command, f *txFlags, kr *keyring.Keyring, from
 	if f.mode != "commit" && f.mode != "sync" {
 		return fmt.Errorf("bad --broadcast-mode %q: want commit or sync", f.mode)
 	}
-	res, err := g.client().SendTx(cmd.Context(), key, msgs, o, f.mode == "commit")
+	ctx, cancel := f.waitContext(cmd)
+	defer cancel()
+	res, err := g.client().SendTx(ctx, key, msgs, o, f.mode == "commit")
+	if errors.Is(err, client.ErrPending) {
+		// Neither committed nor failed as far as anyone knows: the error
+		// says so and names the hash to look up.
+		return err
+	}
 	if err != nil {
 		if res.Hash != "" {
 			return fmt.Errorf("transaction %s failed: %w", res.Hash, err)
