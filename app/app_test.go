@@ -293,23 +293,27 @@ func TestBondAndUnbondChangeVotingPower(t *testing.T) {
 	h := newHarness(t)
 	op := h.op.PubKey().Address()
 	bond := &tx.MsgBond{Delegator: h.alice.PubKey().Address(), Validator: op, Amount: tx.Coin{Denom: Denom, Amount: 3_000_000}}
-	res := h.block(h.tx(h.alice, 0, bond))
+	stakingFrom := func(k keys.PrivKey, seq uint64, m tx.Msg) []byte { // bonding writes more than a send
+		return h.txWith(k, func(t *tx.Tx) { t.Sequence, t.GasLimit, t.Fee.Amount = seq, 500_000, 5_000 }, m)
+	}
+	staking := func(seq uint64, m tx.Msg) []byte { return stakingFrom(h.alice, seq, m) }
+	res := h.block(staking(0, bond))
 	require.Equal(t, uint32(0), res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Len(t, res.ValidatorUpdates, 1)
 	require.Equal(t, int64(13), res.ValidatorUpdates[0].Power)
 
 	unbond := &tx.MsgUnbond{Delegator: h.alice.PubKey().Address(), Validator: op, Amount: tx.Coin{Denom: Denom, Amount: 3_000_000}}
-	res = h.block(h.tx(h.alice, 1, unbond))
+	res = h.block(staking(1, unbond))
 	require.Equal(t, uint32(0), res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Equal(t, int64(10), res.ValidatorUpdates[0].Power)
-	require.Equal(t, uint64(startBalance-6_000), h.account(h.alice).Balance)
+	require.Equal(t, uint64(startBalance-10_000), h.account(h.alice).Balance)
 
 	// The second validator may leave; the last one may not.
 	op2 := h.op2.PubKey().Address()
-	res = h.block(h.tx(h.op2, 0, &tx.MsgUnbond{Delegator: op2, Validator: op2, Amount: tx.Coin{Denom: Denom, Amount: 5_000_000}}))
+	res = h.block(stakingFrom(h.op2, 0, &tx.MsgUnbond{Delegator: op2, Validator: op2, Amount: tx.Coin{Denom: Denom, Amount: 5_000_000}}))
 	require.Equal(t, uint32(0), res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Equal(t, int64(0), res.ValidatorUpdates[0].Power)
-	res = h.block(h.tx(h.op, 0, &tx.MsgUnbond{Delegator: op, Validator: op, Amount: tx.Coin{Denom: Denom, Amount: 10_000_000}}))
+	res = h.block(stakingFrom(h.op, 0, &tx.MsgUnbond{Delegator: op, Validator: op, Amount: tx.Coin{Denom: Denom, Amount: 10_000_000}}))
 	require.Equal(t, Code(ErrLastValidator), res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Empty(t, res.ValidatorUpdates)
 }

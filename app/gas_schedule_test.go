@@ -344,7 +344,7 @@ func contractWorkloads(t testing.TB) []workload {
 		{name: "host-db_write-1B", body: writeBody(1), k: 10_000},
 		{name: "host-db_write-64KiB", body: writeBody(65536), k: 100},
 		{name: "host-db_remove", body: `(i64.store (i32.const 0x1010) (i64.extend_i32_u (local.get $i)))
-      (call $db_remove ` + regKey8 + `)`, k: 10_000},
+      (call $db_remove ` + regKey8 + `)`, k: 2_000},
 		{name: "host-db_scan", body: `(drop (call $db_scan (i32.const 0) (i32.const 0) (i32.const 1)))`, k: 100},
 		{name: "host-db_next", setup: `(local.set $it (call $db_scan (i32.const 0) (i32.const 0) (i32.const 1)))`,
 			body: `(local.set $r (call $db_next (local.get $it)))

@@ -116,7 +116,7 @@ func TestHeldTransactionsMustBeFunded(t *testing.T) {
 	require.Zero(t, h.check(h.tx(carol, 0, send(carol, h.bob, 1))).Code)
 	res = h.check(h.tx(carol, 2, send(carol, h.bob, 1)))
 	require.Equal(t, Code(ErrInsufficientFunds), res.Code, res.Log)
-	require.Contains(t, res.Log, "has 498uherm", "0 and 1 applied: 2,500 - 2 × 1,001")
+	require.Contains(t, res.Log, "has 1498uherm", "0 and 1 applied: 7,500 - 2 × 3,001")
 }
 
 // TestUnfundedSendersAreRefusedBeforeTheirSignature: CheckTx refuses a

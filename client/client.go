@@ -185,9 +185,9 @@ type TxOptions struct {
 }
 
 // DefaultGasLimit is the gas limit of a transaction whose options give none:
-// a bank send uses about 205,000 gas (245,000 from a P-256 key), a little
-// more to a new account (docs/gas.md).
-const DefaultGasLimit = 300_000
+// a bank send uses about 210,000 gas (260,000 from a P-256 key), a bond or
+// an unbond up to about 400,000 (docs/gas.md).
+const DefaultGasLimit = 500_000
 
 // BuildTx signs msgs with key for the node's chain.
 func (c *Client) BuildTx(ctx context.Context, key keys.PrivKey, msgs []tx.Msg, o TxOptions) (*tx.Tx, error) {

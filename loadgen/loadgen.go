@@ -23,6 +23,11 @@ import (
 	"github.com/hermetic-chain/hermetic/tx"
 )
 
+// SendGasLimit is the gas limit of each bank send unless Config.GasLimit
+// says otherwise: 1.2× the 208,700 gas an ed25519 send uses (docs/gas.md),
+// so that a block of 1,000,000,000 gas holds 4,000 of them.
+const SendGasLimit = 250_000
+
 // Config is a load run.
 type Config struct {
 	// Nodes are API addresses; senders are spread over them round-robin.
@@ -35,7 +40,7 @@ type Config struct {
 	Txs int
 	// Rate caps submissions per second over all senders; 0: as fast as accepted.
 	Rate int
-	// GasLimit of each transfer.
+	// GasLimit of each transfer (0: SendGasLimit).
 	GasLimit uint64
 	// Token, if set, makes the transfers token transfers of a contract
 	// instead of bank sends.
@@ -83,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, errors.New("loadgen: need nodes, a funder, senders > 0 and txs > 0")
 	}
 	if cfg.GasLimit == 0 {
-		cfg.GasLimit = client.DefaultGasLimit
+		cfg.GasLimit = SendGasLimit
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -102,7 +102,7 @@ broadcast_commit_timeout = %q
 max_concurrent_queries = %d
 # A contract query's deadline; past it the answer is 504.
 query_timeout = %q
-# A contract query's gas, in VM gas (one per wasm instruction); past it the
+# A contract query's gas, in VM gas (about 0.1 ns each, docs/gas.md); past it the
 # query fails with out of gas (code 15). Queries cost their sender nothing.
 query_gas_limit = %d
 # Time all contract queries together may take per second ("0s": 125ms per

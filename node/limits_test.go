@@ -108,7 +108,7 @@ func TestLimitsConfig(t *testing.T) {
 		{"tuned mempool and query gas", func(s string) string {
 			s = strings.Replace(s, "held_total = 5000", "held_total = 100", 1)
 			s = strings.Replace(s, "held_expiry_blocks = 20", "held_expiry_blocks = 5", 1)
-			return strings.Replace(s, "query_gas_limit = 50000000", "query_gas_limit = 1000000", 1)
+			return strings.Replace(s, "query_gas_limit = 500000000", "query_gas_limit = 1000000", 1)
 		}, func(l *Limits) {
 			l.Hold.Total, l.Hold.ExpiryBlocks, l.QueryGasLimit = 100, 5, 1_000_000
 		}, ""},

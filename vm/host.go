@@ -56,7 +56,7 @@ const (
 	// encrypted with AES-SIV in the enclave's view of the state).
 	// host-db_read-1B 2.3-3.6 µs on a small tree, 4-13 µs on a tree of
 	// 100,000 keys (BenchmarkGasStore), host-db_read-64KiB 2.1 ns a byte.
-	GasDBRead        = 50_000
+	GasDBRead        = 80_000
 	GasDBReadPerByte = 35
 	// db_write and db_remove: the write reaches the Merkle tree and is
 	// hashed and committed with the block. A contract's stored keys are
@@ -102,8 +102,8 @@ const (
 // (vm/meter), in VM gas (about 0.1 ns each). A plain instruction costs 1;
 // every run of instructions between branches pays RunCost for the
 // metering code (a one-instruction loop, CosmWasm's cpu_loop, is the
-// slowest code per instruction: 0.8-1.5 ns an iteration); calls, integer
-// division and floating point cost what they take (app's
+// slowest code per instruction: 0.8-1.5 ns an iteration); calls, br_table,
+// integer division and floating point cost what they take (app's
 // BenchmarkGasSchedule, wasm/*).
 func MeterConfig() meter.Config {
 	c := meter.Config{RunCost: 14, GrowPageCost: GasPerPage, BulkUnitCost: GasPerBulkByte}
@@ -120,6 +120,7 @@ func MeterConfig() meter.Config {
 	c.Costs[meter.ClassConvert] = 3
 	c.Costs[meter.ClassBulk] = 10
 	c.Costs[meter.ClassTable] = 2
+	c.Costs[meter.ClassBrTable] = 40
 	return c
 }
 

@@ -11,12 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hermetic-chain/hermetic/client"
 	"github.com/hermetic-chain/hermetic/loadgen"
 )
 
-// tokenGasLimit is bench's gas limit for a token transfer: 1.3× the
-// 680,000 a transfer of contracts/token uses (a margin as a wallet leaves),
+// tokenGasLimit is bench's gas limit for a token transfer: 1.26× the
+// 715,000 a transfer of contracts/token uses (a margin as a wallet leaves),
 // so that the block gas limit (1,000,000,000: about a second of execution,
 // docs/gas.md) holds 1,111 of them. A transfer that runs out of gas fails
 // the run.
@@ -89,7 +88,7 @@ executes it; a transaction counts once executed).`,
 	f.IntVar(&cfg.Senders, "senders", 32, "concurrent sender accounts")
 	f.IntVar(&cfg.Txs, "txs", 20000, "total transfers")
 	f.IntVar(&cfg.Rate, "rate", 0, "submissions per second over all senders (0: as fast as accepted)")
-	f.Uint64Var(&cfg.GasLimit, "gas", client.DefaultGasLimit, "gas limit of each transfer (900,000 with --token-wasm)")
+	f.Uint64Var(&cfg.GasLimit, "gas", loadgen.SendGasLimit, "gas limit of each transfer (900,000 with --token-wasm)")
 	f.StringVar(&tokenWASM, "token-wasm", "", "send token transfers of this contract (contracts/token built with `contract build`) instead of bank sends")
 	f.BoolVar(&plaintext, "plaintext", false, "with --token-wasm: send the transfers unencrypted")
 	cmd.AddCommand(benchQueriesCmd(g))

@@ -117,7 +117,7 @@ const MaxLocals = 50000
 type Class uint8
 
 const (
-	ClassControl      Class = iota // unreachable nop block loop if else end br br_if br_table return
+	ClassControl      Class = iota // unreachable nop block loop if else end br br_if return
 	ClassCall                      // call
 	ClassCallIndirect              // call_indirect
 	ClassParametric                // drop select
@@ -136,13 +136,14 @@ const (
 	ClassConvert                   // wrap, extend, trunc (incl. saturating), convert, demote, promote, reinterpret, sign-extension
 	ClassBulk                      // memory.copy/fill/init, data.drop, table.copy/init/fill/grow, elem.drop (plus BulkUnitCost per unit)
 	ClassTable                     // table.get table.set table.size ref.null ref.is_null ref.func
+	ClassBrTable                   // br_table (an indirect jump)
 	NumClasses
 )
 
 var classNames = [NumClasses]string{
 	"control", "call", "call_indirect", "parametric", "local", "global", "const",
 	"load", "store", "memory.size", "memory.grow", "int", "int.mul", "int.div",
-	"float", "float.div", "convert", "bulk", "table",
+	"float", "float.div", "convert", "bulk", "table", "br_table",
 }
 
 func (c Class) String() string {

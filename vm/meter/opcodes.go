@@ -80,7 +80,7 @@ func init() {
 	def(0x0b, "end", immNone, ClassControl, fBoundary|fEnd)
 	def(0x0c, "br", immU32, ClassControl, term)
 	def(0x0d, "br_if", immU32, ClassControl, fBoundary)
-	def(0x0e, "br_table", immBrTable, ClassControl, term)
+	def(0x0e, "br_table", immBrTable, ClassBrTable, term)
 	def(0x0f, "return", immNone, ClassControl, term)
 	def(0x10, "call", immU32, ClassCall, fBoundary)
 	def(0x11, "call_indirect", immCallInd, ClassCallIndirect, fBoundary)
