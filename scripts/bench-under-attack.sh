@@ -23,7 +23,7 @@ attack() { # KIND: runs until killed
 	flood) exec "$bin" attack flood --node "$first" --duration 10m --accounts 300 --ahead 63 --workers 16 -o json ;;
 	queries) exec "$bin" attack queries "${kr[@]}" --node "$first" --from dave --duration 10m --in-flight 64 -o json ;;
 	# From another address than the honest load's, as an attacker is.
-	conns) exec "$bin" attack conns --node "$first" --duration 10m --conns 10000 --source 127.0.0.2 -o json ;;
+	conns) exec "$bin" attack conns --node "$first" --duration 10m --conns 10000 --source 127.0.0.99 -o json ;;
 	esac
 }
 for kind in ${KINDS:-flood queries conns}; do
