@@ -132,8 +132,9 @@ func (p *holdPool) remove(sender keys.Address, seq uint64, h *heldTx) {
 
 // add holds raw (sender's transaction with seq and fee) at height, evicting
 // the oldest waiting transactions if the pool is full. It refuses a
-// transaction that waited too long or was evicted before, and one that would
-// pass the sender's limits.
+// transaction that waited too long or was evicted before, one whose sequence
+// another transaction of the sender holds already, and one that would pass
+// the sender's limits.
 func (p *holdPool) add(sender keys.Address, seq, fee uint64, raw []byte, height int64) error {
 	hash := sha256.Sum256(raw)
 	since := height
@@ -145,6 +146,9 @@ func (p *holdPool) add(sender keys.Address, seq, fee uint64, raw []byte, height 
 			return fmt.Errorf("%w: waiting since height %d, limit %d blocks", ErrHoldExpired, s.since, p.limits.ExpiryBlocks)
 		}
 		since = s.since
+	}
+	if p.has(sender, seq) {
+		return fmt.Errorf("%w: another transaction with sequence %d is waiting", ErrSequenceSkipped, seq)
 	}
 	n := len(p.bySender[sender])
 	if n >= p.limits.PerSender || p.bytes[sender]+len(raw) > p.limits.PerSenderBytes {
