@@ -33,10 +33,11 @@ const (
 	// instance and passes env and info (call/wat-confidential).
 	GasContractCall = 100_000
 	// DefaultQueryGasLimit bounds a contract query served by the API
-	// unless Options.QueryGasLimit says otherwise, in VM gas: 50 ms of a
-	// core at the schedule's rate, about 100 times what a token's permit
-	// query needs. A query costs its sender nothing, so this, the API's
-	// query slots and its deadline are what bound what strangers can take.
+	// unless Options.QueryGasLimit says otherwise, in VM gas: about 50 ms
+	// of a core at the schedule's rate (it was 50,000,000 of the old VM gas,
+	// one per instruction, which a tight loop took about as long to burn). A
+	// query costs its sender nothing, so this, the API's query slots and
+	// its time budget are what bound what strangers can take.
 	DefaultQueryGasLimit = 500_000_000
 )
 

@@ -39,7 +39,7 @@ const (
 	// GasPerPage is charged per 64 KiB page memory.grow asks for, before
 	// it runs: growing reallocates and copies the instance's memory and
 	// drives the Go garbage collector, which must wait for the running
-	// contract (wasm/memory-grow-page: 150-300 µs a page).
+	// contract (wasm/memory-grow-page: 130-370 µs a page).
 	GasPerPage = 3_000_000
 	// GasPerCallPage is charged at the start of every call per 64 KiB page
 	// of the instance's memory: a pooled instance is reset by copying its
@@ -47,42 +47,43 @@ const (
 	// 107 µs, 1.5 µs a page).
 	GasPerCallPage = 15_000
 	// GasPerBulkByte: memory.copy, memory.fill, memory.init per byte
-	// (wasm/memory-copy-64KiB: 0.03 ns a byte in cache, 0.1 ns beyond it).
+	// (wasm/memory-copy-64KiB: 0.025 ns a byte in cache; about 0.1 ns
+	// beyond it, which is what is charged).
 	GasPerBulkByte = 1
 	// GasPerByte is charged per byte crossing the boundary (read from or
 	// passed to the contract's memory), on top of the function's own cost.
 	GasPerByte = 2
 	// db_read: flat, and per byte of key and value (both are decrypted or
 	// encrypted with AES-SIV in the enclave's view of the state).
-	// host-db_read-1B 2.3-3.6 µs on a small tree, 4-13 µs on a tree of
-	// 100,000 keys (BenchmarkGasStore), host-db_read-64KiB 2.1 ns a byte.
+	// host-db_read-1B 1.9 µs on a small tree, a read of a tree of 100,000
+	// keys 7-20 µs (BenchmarkGasStore); host-db_read-64KiB 2.2 ns a byte.
 	GasDBRead        = 80_000
 	GasDBReadPerByte = 35
 	// db_write and db_remove: the write reaches the Merkle tree and is
 	// hashed and committed with the block. A contract's stored keys are
 	// encrypted, so every new key lands at a random place in the tree: the
-	// app's prices for a write of a new key (app.GasWriteFlat, 40 µs),
-	// per byte (host-db_write-64KiB 18 ns a byte, BenchmarkGasStore up to
-	// 65) and a delete (host-db_write-1B 23-27 µs and host-db_remove 8-9 µs
-	// on a small tree).
+	// app's prices for a write of a new key (app.GasWriteFlat) and a delete
+	// (app.GasDelete); per byte host-db_write-64KiB (19 ns a byte). On a
+	// small tree host-db_write-1B takes 27 µs and host-db_remove of a key
+	// that does not exist 11 µs.
 	GasDBWrite        = 500_000
 	GasDBWritePerByte = 200
 	GasDBRemove       = 1_000_000
 	// db_scan: flat, plus per stored entry of the contract: the enclave
 	// decrypts every key of the contract's state to iterate in plaintext
-	// order (host-db_scan: 3.2 µs an entry).
+	// order (host-db_scan: 1.5 ms for 1,001 entries).
 	GasDBScan         = 30_000
 	GasDBScanPerEntry = 20_000
-	// db_next (and db_next_key, db_next_value): per entry returned
-	// (host-db_next).
+	// db_next (and db_next_key, db_next_value): per entry returned, plus
+	// its bytes at GasDBReadPerByte (host-db_next: 3.6 µs).
 	GasDBNext = 25_000
-	// Addresses (host-addr_*: 1.5-2.8 µs, 4.6 µs in one noisy run).
+	// Addresses (host-addr_*: 1.1, 1.9 and 1.0 µs).
 	GasAddrValidate     = 15_000
 	GasAddrCanonicalize = 15_000
 	GasAddrHumanize     = 15_000
-	// Signatures (host-secp256k1_verify 217 µs,
-	// host-secp256k1_recover_pubkey 262 µs, host-secp256r1_verify 128 µs,
-	// host-ed25519_verify 63 µs, host-ed25519_batch_verify-8 97 µs an
+	// Signatures (host-secp256k1_verify 167 µs,
+	// host-secp256k1_recover_pubkey 179 µs, host-secp256r1_verify 119 µs,
+	// host-ed25519_verify 62 µs, host-ed25519_batch_verify-8 74 µs an
 	// item); ed25519 hashes its message, per byte of every item.
 	GasSecp256k1Verify  = 2_200_000
 	GasSecp256k1Recover = 2_650_000
@@ -90,8 +91,10 @@ const (
 	GasEd25519          = 700_000
 	GasEd25519PerItem   = 600_000
 	GasEd25519PerByte   = 40
-	GasQueryChain       = 6_000
-	GasDebug            = 3_000
+	// query_chain (0.5 µs; contracts have no querier yet) and debug
+	// (0.3 µs).
+	GasQueryChain = 6_000
+	GasDebug      = 3_000
 
 	maxKey     = 64 << 10
 	maxValue   = 128 << 10
