@@ -18,9 +18,9 @@ var ErrQueryBudget = errors.New("node busy: the time for contract queries is use
 // admitted while the bucket is not empty, and its running time is taken
 // out when it ends (into debt, by at most one deadline per query slot). It
 // is golang.org/x/time/rate's Limiter with microseconds for tokens. Wall
-// time, not gas: a unit of VM gas takes ten times longer in a tight loop
-// than in a Go contract's straight-line code, and what must be bounded is
-// the time taken from consensus.
+// time, not gas: the gas schedule is calibrated so that a unit buys at most
+// about a nanosecond (docs/gas.md), so most code runs faster than its gas
+// says, and what must be bounded is the time taken from consensus.
 type queryBudget struct {
 	lim *rate.Limiter
 	max time.Duration // the most one query is charged: its deadline
