@@ -192,3 +192,32 @@ func firstByte(b []byte, ok bool) []byte {
 	}
 	return b
 }
+
+// A snapshot's memfd is held by its program and by each instance attached
+// to it, and closed when the last lets go, also when calls are running as
+// the snapshot is dropped.
+func TestSnapshotFileReferences(t *testing.T) {
+	v := newVMWith(t, defaultPoolPerCode)
+	c := store(t, v, module(t, counterValue))
+	_, err := call(t, v, c, "query", "q", newState(t), 10_000_000)
+	require.NoError(t, err)
+	p, snap := snapshotOf(t, v, c)
+	require.NotNil(t, snap.file)
+	require.EqualValues(t, 2, snap.file.refs.Load(), "the program and its pooled instance")
+
+	// Two instances in use when the snapshot is dropped.
+	ctx := context.Background()
+	a, err := v.acquire(ctx, p)
+	require.NoError(t, err)
+	b, err := v.acquire(ctx, p)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, snap.file.refs.Load())
+	p.drop(ctx, v)
+	require.EqualValues(t, 2, snap.file.refs.Load())
+	require.True(t, a.reset(), "a reset still maps the memfd")
+	requireSnapshot(t, a, snap, "after the drop")
+	v.release(ctx, p, a, true) // not pooled: the snapshot is gone
+	require.EqualValues(t, 1, snap.file.refs.Load())
+	v.release(ctx, p, b, true)
+	require.Zero(t, snap.file.refs.Load(), "closed")
+}
