@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/hermetic-chain/hermetic/vm/meter"
 )
@@ -52,6 +53,9 @@ import (
 //
 // Which instance a call gets, how many are pooled and when snapshots are
 // dropped affect only speed.
+//
+// On Linux a reset maps the snapshot copy-on-write instead of copying it
+// (memory_linux.go); the memory's contents afterwards are the same.
 
 // InitGas is the gas budget of a contract's _initialize (a Go contract's
 // runtime start-up: 10.9 million gas for contracts/counter). It is not
@@ -104,6 +108,22 @@ type snapshot struct {
 	mem    []byte
 	names  []string // the mutable globals, by export name
 	values []uint64 // their values
+	// file holds mem for copy-on-write resets (Linux); nil: resets copy.
+	// The program that holds the snapshot and every instance attached to
+	// it hold a reference.
+	file *snapshotFile
+}
+
+func (s *snapshot) retain() {
+	if s.file != nil {
+		s.file.retain()
+	}
+}
+
+func (s *snapshot) release() {
+	if s.file != nil {
+		s.file.release()
+	}
 }
 
 // instance is an instantiated module.
@@ -111,6 +131,7 @@ type instance struct {
 	mod     api.Module
 	gas     api.MutableGlobal
 	wasi    *wasiState
+	mem     *cowMemory          // the memory, if copy-on-write; nil: a Go slice
 	snap    *snapshot           // what the instance resets to; nil: not poolable
 	globals []api.MutableGlobal // snap.names, in order
 	// funcs are the exports the VM has called, kept: wazero's
@@ -135,9 +156,19 @@ func (in *instance) export(name string) api.Function {
 	return f
 }
 
-func (in *instance) close(ctx context.Context) { _ = in.mod.Close(ctx) }
+func (in *instance) close(ctx context.Context) {
+	_ = in.mod.Close(ctx)
+	if in.mem != nil {
+		in.mem.unmap()
+	}
+	if in.snap != nil {
+		in.snap.release()
+		in.snap = nil
+	}
+}
 
-// attach makes snap the state the instance resets to.
+// attach makes snap the state the instance resets to, holding a reference
+// to it; the caller must hold one across the call.
 func (in *instance) attach(snap *snapshot) error {
 	gs := make([]api.MutableGlobal, len(snap.names))
 	for i, n := range snap.names {
@@ -147,13 +178,16 @@ func (in *instance) attach(snap *snapshot) error {
 		}
 		gs[i] = g
 	}
+	snap.retain()
 	in.snap, in.globals = snap, gs
 	return nil
 }
 
 // reset restores the snapshot, growing memory to its size first (an
 // instance fresh from instantiation has its initial size). It fails if the
-// memory is larger than the snapshot's: memory cannot shrink.
+// memory is larger than the snapshot's: memory cannot shrink. A memory
+// that is copy-on-write gets the snapshot mapped over it; others get it
+// copied.
 func (in *instance) reset() bool {
 	mem := in.mod.Memory()
 	want := uint32(len(in.snap.mem))
@@ -166,11 +200,21 @@ func (in *instance) reset() bool {
 			return false
 		}
 	}
-	view, ok := mem.Read(0, want)
-	if !ok {
-		return false
+	mapped := false
+	if in.mem != nil && in.snap.file != nil {
+		ok, broken := in.mem.restore(in.snap.file, in.snap.mem)
+		if broken {
+			return false
+		}
+		mapped = ok
 	}
-	copy(view, in.snap.mem)
+	if !mapped {
+		view, ok := mem.Read(0, want)
+		if !ok {
+			return false
+		}
+		copy(view, in.snap.mem)
+	}
 	for i, g := range in.globals {
 		g.Set(in.snap.values[i])
 	}
@@ -232,16 +276,32 @@ func (w *wasiState) setCall(env Env) {
 func (v *VM) instantiate(ctx context.Context, p *program) (*instance, error) {
 	w := &wasiState{}
 	w.setInit(p.hash)
+	var cm *cowMemory
+	if v.cow {
+		ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(
+			func(capacity, max uint64) experimental.LinearMemory {
+				if cm = newCowMemory(max); cm != nil {
+					return cm
+				}
+				return &heapMemory{max: max}
+			}))
+	}
 	mod, err := v.rt.InstantiateModule(ctx, p.cm, v.moduleConfig(w))
 	if err != nil {
+		if cm != nil {
+			cm.unmap()
+		}
 		return nil, fmt.Errorf("%w: instantiate: %v", ErrTrap, err)
 	}
 	gas, ok := mod.ExportedGlobal(GasGlobal).(api.MutableGlobal)
 	if !ok {
 		_ = mod.Close(ctx)
+		if cm != nil {
+			cm.unmap()
+		}
 		return nil, fmt.Errorf("%w: no gas counter", ErrInvalidCode)
 	}
-	return &instance{mod: mod, gas: gas, wasi: w}, nil
+	return &instance{mod: mod, gas: gas, wasi: w, mem: cm}, nil
 }
 
 // initialize runs _initialize, if the module exports it, in the start-up
@@ -304,8 +364,15 @@ func (v *VM) acquire(ctx context.Context, p *program) (*instance, error) {
 			return nil, err
 		}
 		snap, err := takeSnapshot(in, p.globals)
+		if err == nil && v.cow {
+			// The copy-on-write resets' memfd; without one, resets
+			// copy. p holds the one reference.
+			snap.file, _ = newSnapshotFile(snap.mem)
+		}
 		if err == nil {
-			err = in.attach(snap)
+			if err = in.attach(snap); err != nil {
+				snap.release()
+			}
 		}
 		if err != nil {
 			p.mu.Unlock()
@@ -317,7 +384,9 @@ func (v *VM) acquire(ctx context.Context, p *program) (*instance, error) {
 		v.evictSnapshots(ctx, p)
 		return in, nil
 	}
+	snap.retain() // p may drop it meanwhile
 	p.mu.Unlock()
+	defer snap.release()
 	in, err := v.instantiate(ctx, p)
 	if err != nil {
 		return nil, err
@@ -390,11 +459,36 @@ func (v *VM) evictSnapshots(ctx context.Context, keep *program) {
 // drop closes p's pooled instances and forgets its snapshot.
 func (p *program) drop(ctx context.Context, v *VM) {
 	p.mu.Lock()
-	free := p.free
+	free, snap := p.free, p.snap
 	p.free, p.snap = nil, nil
 	v.pooled.Add(-int64(len(free)))
 	p.mu.Unlock()
 	for _, in := range free {
 		in.close(ctx)
 	}
+	if snap != nil {
+		snap.release()
+	}
 }
+
+// heapMemory is a linear memory in a Go slice, for when a copy-on-write
+// one cannot be reserved (as wazero's own: it may move when it grows).
+type heapMemory struct {
+	buf []byte
+	max uint64
+}
+
+func (h *heapMemory) Reallocate(size uint64) []byte {
+	if size > h.max {
+		return nil
+	}
+	if size > uint64(cap(h.buf)) {
+		buf := make([]byte, size, min(max(size, 2*uint64(cap(h.buf))), h.max))
+		copy(buf, h.buf)
+		h.buf = buf
+	}
+	h.buf = h.buf[:size]
+	return h.buf
+}
+
+func (h *heapMemory) Free() { h.buf = nil }

@@ -65,6 +65,7 @@ type VM struct {
 	poolPerCode  int
 	maxPooled    int
 	maxSnapshots int
+	cow          bool          // copy-on-write resets (Linux; memory_linux.go)
 	pooled       atomic.Int64  // idle instances in all pools
 	clock        atomic.Uint64 // counts calls, for eviction
 	closed       atomic.Bool
@@ -107,7 +108,8 @@ func New(ctx context.Context, cfg Config) (*VM, error) {
 		cfg.MaxCodeSize = DefaultMaxCodeSize
 	}
 	v := &VM{cfg: cfg, compiled: map[[32]byte]*program{},
-		poolPerCode: defaultPoolPerCode, maxPooled: defaultMaxPooled, maxSnapshots: defaultMaxSnapshots}
+		poolPerCode: defaultPoolPerCode, maxPooled: defaultMaxPooled, maxSnapshots: defaultMaxSnapshots,
+		cow: cowSupported()}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithMemoryLimitPages(cfg.MemoryLimitPages).
 		// wazero's own check of the context at every function entry and
