@@ -51,6 +51,9 @@ type APIError struct {
 	Message string
 	// Code is the app's error code when the node gave one.
 	Code uint32
+	// RetryAfter is how long the node asked the client to wait before it
+	// tries again (a 503's Retry-After header; 0 when it gave none).
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -98,11 +101,15 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("read answer of %s: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
+		ae := &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			ae.RetryAfter = time.Duration(secs) * time.Second
+		}
 		var e api.Error
 		if json.Unmarshal(bz, &e) == nil && e.Error != "" {
-			return &APIError{Status: resp.StatusCode, Message: e.Error, Code: e.Code}
+			ae.Message, ae.Code = e.Error, e.Code
 		}
-		return &APIError{Status: resp.StatusCode, Message: fmt.Sprintf("%s %s: %s", method, path, resp.Status)}
+		return ae
 	}
 	if err := json.Unmarshal(bz, out); err != nil {
 		return fmt.Errorf("decode answer of %s: %w", path, err)

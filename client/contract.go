@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/app"
@@ -180,8 +181,35 @@ func (c *Client) execute(ctx context.Context, key keys.PrivKey, contract keys.Co
 // the network's tx key come from the client's cache, so a query is one
 // request once they are known; if the node refuses the input because the
 // contract was migrated meanwhile (cryptobox.ErrWrongCodeHash), Query looks
-// the code up again and asks once more.
+// the code up again and asks once more. A node too busy to answer (503,
+// its query slots or query time used up) is asked again after the wait it
+// names, up to QueryRetries times while ctx lasts.
 func (c *Client) Query(ctx context.Context, contract keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := c.queryOnce(ctx, contract, msg, plaintext)
+		var busy *APIError
+		if attempt == QueryRetries || !errors.As(err, &busy) || busy.Status != http.StatusServiceUnavailable || busy.RetryAfter <= 0 {
+			return out, err
+		}
+		t := time.NewTimer(min(busy.RetryAfter, maxQueryRetryWait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return out, err
+		case <-t.C:
+		}
+	}
+}
+
+// QueryRetries is how many times Query asks a busy node again.
+const QueryRetries = 3
+
+// maxQueryRetryWait caps the wait between Query's attempts, whatever the
+// node asks.
+const maxQueryRetryWait = 2 * time.Second
+
+// queryOnce is one query, asked again once if the contract was migrated.
+func (c *Client) queryOnce(ctx context.Context, contract keys.ContractAddress, msg []byte, plaintext bool) ([]byte, error) {
 	out, err := c.query(ctx, contract, msg, plaintext)
 	if plaintext || !wrongCodeHash(err) {
 		return out, err
