@@ -130,6 +130,7 @@ func TestCopyOnWriteReset(t *testing.T) {
 
 	t.Run("direct", func(t *testing.T) {
 		v := newVMWith(t, defaultPoolPerCode)
+		v.cow = true
 		c := store(t, v, module(t, counterValue))
 		_, err := call(t, v, c, "query", "q", newState(t), 10_000_000)
 		require.NoError(t, err)
@@ -198,6 +199,7 @@ func firstByte(b []byte, ok bool) []byte {
 // the snapshot is dropped.
 func TestSnapshotFileReferences(t *testing.T) {
 	v := newVMWith(t, defaultPoolPerCode)
+	v.cow = cowSupported()
 	c := store(t, v, module(t, counterValue))
 	_, err := call(t, v, c, "query", "q", newState(t), 10_000_000)
 	require.NoError(t, err)
