@@ -96,6 +96,14 @@ func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
 	return Result{JSON: res, GasUsed: c.GasLimit - left}, nil
 }
 
+// callPageGas is what a call's reset costs for a memory of pages pages:
+// GasPerCallPage for each of the first CallPagesInCache, which the copy
+// finds in the cache, and GasPerCallPageBeyondCache for each page after.
+func callPageGas(pages uint64) uint64 {
+	in := min(pages, CallPagesInCache)
+	return in*GasPerCallPage + (pages-in)*GasPerCallPageBeyondCache
+}
+
 // interruptOnDone stops a running call when ctx is done, the way running
 // out of gas stops it: it keeps the call's gas counter at zero, so the
 // metering code traps at the next basic block (or host function), until the
@@ -149,7 +157,7 @@ func (v *VM) run(ctx context.Context, in *instance, c Call, withInfo bool) ([]by
 	inputs = append(inputs, c.Msg)
 	// Every call starts from a reset instance: its memory was copied back
 	// from the snapshot, per page (docs/gas.md).
-	if err := take(mod, GasPerCallPage*uint64(mod.Memory().Size()/65536)); err != nil {
+	if err := take(mod, callPageGas(uint64(mod.Memory().Size()/65536))); err != nil {
 		return nil, err
 	}
 	for _, input := range inputs {

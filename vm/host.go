@@ -42,10 +42,19 @@ const (
 	// contract (wasm/memory-grow-page: 130-370 µs a page).
 	GasPerPage = 3_000_000
 	// GasPerCallPage is charged at the start of every call per 64 KiB page
-	// of the instance's memory: a pooled instance is reset by copying its
-	// memory back from the snapshot (BenchmarkGoCounter/reset: 4.5 MiB in
-	// 107 µs, 1.5 µs a page).
+	// of the instance's memory, up to CallPagesInCache pages: a pooled
+	// instance is reset by copying its memory back from the snapshot
+	// (BenchmarkGoCounter/reset: 4.5 MiB in 107 µs, 1.5 µs a page).
 	GasPerCallPage = 15_000
+	// CallPagesInCache is how many pages of memory GasPerCallPage covers:
+	// 6 MiB, which the copy finds in the cache on this machine.
+	CallPagesInCache = 96
+	// GasPerCallPageBeyondCache is charged per page beyond
+	// CallPagesInCache: a larger memory no longer fits the cache and its
+	// copy runs at memory speed (BenchmarkPageTouch/copy: a 32 MiB memory
+	// restored and every 4 KiB page of it written, 2.8-3.8 ms a call, about
+	// 8.8 µs a page beyond the first 96).
+	GasPerCallPageBeyondCache = 90_000
 	// GasPerBulkByte: memory.copy, memory.fill, memory.init per byte
 	// (wasm/memory-copy-64KiB: 0.025 ns a byte in cache; about 0.1 ns
 	// beyond it, which is what is charged).

@@ -44,10 +44,10 @@ type Config struct {
 	// (memory_linux.go) instead of copying the whole snapshot back. It is
 	// off by default: it makes a token transfer about a quarter faster, but
 	// a call that writes one byte in every 4 KiB page of a 32 MiB memory
-	// then takes 27-35 ms in page faults on this machine, against 3-4 ms
+	// then takes 27-42 ms in page faults on this machine, against 3-6 ms
 	// with copying (BenchmarkPageTouch), and the gas schedule prices the
-	// copy (GasPerCallPage), not the faults: a block of such calls would
-	// take half a minute. It may be turned on once page faults are priced.
+	// copy (callPageGas), not the faults: a block of such calls would take
+	// ten seconds. It may be turned on once page faults are priced.
 	CopyOnWriteReset bool
 }
 
