@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
@@ -59,14 +56,7 @@ func TestAdversaryContractHalt(t *testing.T) {
 	// Deploy through the CLI: store, instantiate, fund.
 	bin, err := hostile.Mirror()
 	require.NoError(t, err)
-	file := filepath.Join(t.TempDir(), "mirror.wasm")
-	require.NoError(t, os.WriteFile(file, bin, 0o600))
-	require.Contains(t, n.cli(t, 1, "tx", "compute", "store", file, "--from", "carol"), "code id:  1")
-	out := n.cli(t, 1, "tx", "compute", "instantiate", "1", `{}`, "--label", "mirror", "--plaintext", "--from", "carol")
-	m := regexp.MustCompile(`contract: (herm1\S+)`).FindStringSubmatch(out)
-	require.NotNil(t, m, out)
-	mirror, err := keys.ParseContractAddress(m[1])
-	require.NoError(t, err)
+	mirror := n.deploy(t, 1, "carol", "mirror", bin)
 	const funds = 1_000_000
 	n.cli(t, 1, "tx", "compute", "execute", mirror.String(), emptyResponse, "--amount", fmt.Sprint(funds)+"uherm", "--plaintext", "--from", "carol")
 

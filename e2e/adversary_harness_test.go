@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -77,6 +79,21 @@ func (n *adversaryNet) key(t *testing.T, name string) keys.PrivKey {
 func (n *adversaryNet) cli(t *testing.T, k int, args ...string) string {
 	t.Helper()
 	return hermeticd(t, append(args, "--home", n.dir, "--keyring-backend", "test", "--node", n.clients[k].BaseURL())...)
+}
+
+// deploy stores bin (the network's first code) and instantiates it in
+// plaintext through node k's CLI, signed by from, and returns the contract.
+func (n *adversaryNet) deploy(t *testing.T, k int, from, label string, bin []byte) keys.ContractAddress {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), label+".wasm")
+	require.NoError(t, os.WriteFile(file, bin, 0o600))
+	require.Contains(t, n.cli(t, k, "tx", "compute", "store", file, "--from", from), "code id:  1")
+	out := n.cli(t, k, "tx", "compute", "instantiate", "1", `{}`, "--label", label, "--plaintext", "--from", from)
+	m := regexp.MustCompile(`contract: (herm1\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	addr, err := keys.ParseContractAddress(m[1])
+	require.NoError(t, err)
+	return addr
 }
 
 // account reads an account at a height (0: latest) from node 0.

@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +17,6 @@ import (
 
 	"github.com/hermetic-chain/hermetic/api"
 	"github.com/hermetic-chain/hermetic/internal/hostile"
-	"github.com/hermetic-chain/hermetic/keys"
 )
 
 // queryOutcomes counts how a node answered the attacker's queries.
@@ -114,14 +110,7 @@ func TestAdversaryHeavyQueries(t *testing.T) {
 
 	bin, err := hostile.Spin()
 	require.NoError(t, err)
-	file := filepath.Join(t.TempDir(), "spin.wasm")
-	require.NoError(t, os.WriteFile(file, bin, 0o600))
-	require.Contains(t, n.cli(t, 1, "tx", "compute", "store", file, "--from", "carol"), "code id:  1")
-	out := n.cli(t, 1, "tx", "compute", "instantiate", "1", `{}`, "--label", "spin", "--plaintext", "--from", "carol")
-	m := regexp.MustCompile(`contract: (herm1\S+)`).FindStringSubmatch(out)
-	require.NotNil(t, m, out)
-	spin, err := keys.ParseContractAddress(m[1])
-	require.NoError(t, err)
+	spin := n.deploy(t, 1, "carol", "spin", bin)
 
 	target := n.clients[0]
 	alice := n.key(t, "alice")
