@@ -59,12 +59,9 @@ says which limit stops each attack. Only attack nodes you run.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fc.Node = g.nodeURL
 			if funder != "" {
-				kr, err := kf.open(g, readPassphrase)
-				if err != nil {
+				var err error
+				if fc.Funder, err = kf.key(g, funder); err != nil {
 					return err
-				}
-				if fc.Funder, err = kr.Key(funder); err != nil {
-					return fmt.Errorf("key %s: %w", funder, err)
 				}
 			}
 			return run(cmd, func(ctx context.Context) (attack.Report, error) { return attack.Flood(ctx, fc) })
@@ -84,13 +81,9 @@ says which limit stops each attack. Only attack nodes you run.`,
 		Short: "Keep --in-flight queries of a contract whose query loops forever running (deploys it with --from)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kr, err := qkf.open(g, readPassphrase)
+			k, err := qkf.key(g, qfrom)
 			if err != nil {
 				return err
-			}
-			k, err := kr.Key(qfrom)
-			if err != nil {
-				return fmt.Errorf("key %s: %w", qfrom, err)
 			}
 			qc.Node = g.nodeURL
 			if qc.Contract, err = attack.DeployLoop(cmd.Context(), g.nodeURL, k); err != nil {

@@ -42,12 +42,9 @@ transaction with its results (CometBFT stores a decided block before it
 executes it; a transaction counts once executed).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kr, err := kf.open(g, readPassphrase)
-			if err != nil {
+			var err error
+			if cfg.Funder, err = kf.key(g, from); err != nil {
 				return err
-			}
-			if cfg.Funder, err = kr.Key(from); err != nil {
-				return fmt.Errorf("key %s: %w", from, err)
 			}
 			if tokenWASM != "" {
 				wasm, err := os.ReadFile(filepath.Clean(tokenWASM))
@@ -124,12 +121,8 @@ decrypted answer.`,
 			if cfg.TokenWASM, err = os.ReadFile(filepath.Clean(tokenWASM)); err != nil {
 				return fmt.Errorf("read --token-wasm: %w", err)
 			}
-			kr, err := kf.open(g, readPassphrase)
-			if err != nil {
+			if cfg.Funder, err = kf.key(g, from); err != nil {
 				return err
-			}
-			if cfg.Funder, err = kr.Key(from); err != nil {
-				return fmt.Errorf("key %s: %w", from, err)
 			}
 			cfg.Nodes = strings.Split(nodes, ",")
 			if nodes == "" {

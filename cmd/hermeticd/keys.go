@@ -87,6 +87,19 @@ func (k *keyringFlags) open(g *globals, passphrase func(string) ([]byte, error))
 	return kr, nil
 }
 
+// key opens the keyring and returns the key named name from it.
+func (k *keyringFlags) key(g *globals, name string) (keys.PrivKey, error) {
+	kr, err := k.open(g, readPassphrase)
+	if err != nil {
+		return nil, err
+	}
+	key, err := kr.Key(name)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", name, err)
+	}
+	return key, nil
+}
+
 func keysCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage account keys in the keyring"}
 	cmd.AddCommand(keysAddCmd(g), keysListCmd(g), keysShowCmd(g), keysExportCmd(g), keysImportCmd(g), keysDeleteCmd(g))
