@@ -72,11 +72,19 @@ type holdPool struct {
 	seen     map[[32]byte]seenTx
 }
 
-// seenTx is what the pool remembers of a transaction across commits.
+// seenTx is what the pool remembers of a transaction across commits: when
+// it was first held, and, if it was evicted, at which height (0: it was
+// not).
 type seenTx struct {
-	since   int64
-	evicted bool
+	since     int64
+	evictedAt int64
 }
+
+// seenFactor bounds what the pool remembers: at most seenFactor times
+// HoldLimits.Total transactions (those held, and those evicted at the last
+// height, which the recheck must still refuse). Past it, a new transaction
+// is not held: so many were evicted that the pool is under a flood.
+const seenFactor = 4
 
 func newHoldPool(l HoldLimits) *holdPool {
 	return &holdPool{limits: l, bySender: map[keys.Address]map[uint64]*heldTx{}, bytes: map[keys.Address]int{},
@@ -84,14 +92,15 @@ func newHoldPool(l HoldLimits) *holdPool {
 }
 
 // reset empties the pool after a commit at height, for the recheck to
-// refill, and forgets what is older than the expiry window.
+// refill, and forgets what is older than the expiry window and what was
+// evicted before this height's recheck, which has refused it.
 func (p *holdPool) reset(height int64) {
 	clear(p.bySender)
 	clear(p.bytes)
 	clear(p.fees)
 	p.count, p.total = 0, 0
 	for h, s := range p.seen {
-		if height-s.since > p.limits.ExpiryBlocks+1 {
+		if height-s.since > p.limits.ExpiryBlocks+1 || (s.evictedAt != 0 && height > s.evictedAt) {
 			delete(p.seen, h)
 		}
 	}
@@ -113,6 +122,7 @@ func (p *holdPool) take(sender keys.Address, seq uint64) ([]byte, bool) {
 		return nil, false
 	}
 	p.remove(sender, seq, h)
+	delete(p.seen, h.hash) // it executes now; nothing to expire
 	return h.raw, true
 }
 
@@ -138,8 +148,12 @@ func (p *holdPool) remove(sender keys.Address, seq uint64, h *heldTx) {
 func (p *holdPool) add(sender keys.Address, seq, fee uint64, raw []byte, height int64) error {
 	hash := sha256.Sum256(raw)
 	since := height
-	if s, ok := p.seen[hash]; ok {
-		if s.evicted {
+	s, ok := p.seen[hash]
+	if !ok && len(p.seen) >= seenFactor*p.limits.Total {
+		return fmt.Errorf("%w: %d transactions waited or were evicted lately", ErrHoldFull, len(p.seen))
+	}
+	if ok {
+		if s.evictedAt != 0 {
 			return fmt.Errorf("%w: evicted to make room for others", ErrHoldExpired)
 		}
 		if height-s.since >= p.limits.ExpiryBlocks {
@@ -159,7 +173,7 @@ func (p *holdPool) add(sender keys.Address, seq, fee uint64, raw []byte, height 
 		return fmt.Errorf("%w: %d bytes, more than the pool's %d", ErrHoldFull, len(raw), p.limits.TotalBytes)
 	}
 	for p.count+1 > p.limits.Total || p.total+len(raw) > p.limits.TotalBytes {
-		if !p.evictOldest() {
+		if !p.evictOldest(height) {
 			return fmt.Errorf("%w: the pool holds none", ErrHoldFull)
 		}
 	}
@@ -180,7 +194,7 @@ func (p *holdPool) add(sender keys.Address, seq, fee uint64, raw []byte, height 
 // height, then the earliest inserted) and remembers it as evicted, so that
 // the recheck after the next commit removes it from the mempool too. It
 // returns false if the pool is empty.
-func (p *holdPool) evictOldest() bool {
+func (p *holdPool) evictOldest(height int64) bool {
 	var (
 		oldest    *heldTx
 		oldSender keys.Address
@@ -197,6 +211,6 @@ func (p *holdPool) evictOldest() bool {
 		return false
 	}
 	p.remove(oldSender, oldSeq, oldest)
-	p.seen[oldest.hash] = seenTx{since: oldest.since, evicted: true}
+	p.seen[oldest.hash] = seenTx{since: oldest.since, evictedAt: height}
 	return true
 }

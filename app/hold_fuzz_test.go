@@ -50,6 +50,9 @@ func FuzzHoldPool(f *testing.F) {
 			if count != p.count || total != p.total || count > limits.Total || total > limits.TotalBytes {
 				t.Fatalf("pool: %d held (recorded %d), %d bytes (recorded %d)", count, p.count, total, p.total)
 			}
+			if len(p.seen) > seenFactor*limits.Total {
+				t.Fatalf("the pool remembers %d transactions, bound %d", len(p.seen), seenFactor*limits.Total)
+			}
 			if len(p.bytes) != len(p.bySender) || len(p.fees) > len(p.bySender) {
 				t.Fatalf("stale per-sender entries: %d senders, %d byte counts, %d fee sums", len(p.bySender), len(p.bytes), len(p.fees))
 			}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -61,6 +62,20 @@ func TestHoldPoolLimits(t *testing.T) {
 			p.reset(5)
 			require.ErrorIs(t, p.add(a, 2, 1, raw("a2"), 6), ErrHoldExpired)
 			require.Zero(t, p.count)
+		}},
+		{"what the pool remembers is bounded", nil, func(t *testing.T, p *holdPool) {
+			// Every new transaction evicts the oldest; each evicted one is
+			// remembered until the recheck after the next commit.
+			var err error
+			for i := 0; err == nil; i++ {
+				err = p.add(keys.Address{byte(i)}, 2, 1, raw(fmt.Sprint(i)), 1)
+				require.LessOrEqual(t, len(p.seen), seenFactor*limits.Total)
+			}
+			require.ErrorIs(t, err, ErrHoldFull)
+			p.reset(1) // the recheck at height 1 still refuses the evicted
+			require.ErrorIs(t, p.add(a, 2, 1, raw("new"), 2), ErrHoldFull)
+			p.reset(2) // forgotten after it
+			require.NoError(t, p.add(a, 2, 1, raw("new"), 3))
 		}},
 		{"take frees the sender's share", []step{
 			{a, 2, raw("a2"), 1, nil}, {a, 3, raw("a3"), 1, nil},
