@@ -342,6 +342,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			a.log.Error("transaction failed for a reason without its own code", "height", req.Height, "tx", i, "code", r.Code, "log", r.Log)
 		}
 	}
+	if a.compute != nil {
+		a.compute.CompileStored(a.tree) // modules the block stored, to compile in the background
+	}
 	updates, err := a.validatorUpdates()
 	if err != nil {
 		return nil, fmt.Errorf("block %d validator updates: %w", req.Height, err)
@@ -365,6 +368,14 @@ func (a *App) validatorUpdates() ([]abci.ValidatorUpdate, error) {
 		updates = append(updates, abci.Ed25519ValidatorUpdate(v.ConsKey, v.Power(a.params)))
 	}
 	return updates, nil
+}
+
+// Close stops the app's background work (compiling stored code); call it
+// before closing the VM and the state.
+func (a *App) Close() {
+	if a.compute != nil {
+		a.compute.Close()
+	}
 }
 
 // Commit makes the block's state durable, atomically, and resets the mempool

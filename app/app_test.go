@@ -76,6 +76,7 @@ func newHarnessAt(t testing.TB, dir string, fixed *harness) *harness {
 	t.Cleanup(func() { v.Close(context.Background()) })
 	a, err := New(tree, Options{Enclave: h.enc, VM: v})
 	require.NoError(t, err)
+	t.Cleanup(a.Close) // before the VM closes
 	h.app = a
 	nk, err := h.enc.NetworkKeys()
 	require.NoError(t, err)
@@ -129,6 +130,18 @@ func (h *harness) block(txs ...[]byte) *abci.ResponseFinalizeBlock {
 	_, err = h.app.Commit(context.Background(), &abci.RequestCommit{})
 	require.NoError(h.t, err)
 	return resp
+}
+
+// untilReady makes empty blocks until contracts can be made from stored
+// code id: a module larger than compute.SyncCompileMax is compiled in the
+// background until its ReadyAt.
+func (h *harness) untilReady(id uint64) {
+	h.t.Helper()
+	info, err := h.app.CodeInfo(id)
+	require.NoError(h.t, err)
+	for time.Unix(1_700_000_000+h.height+1, 0).Before(info.ReadyAt) {
+		h.block()
+	}
 }
 
 func (h *harness) check(raw []byte) *abci.ResponseCheckTx {

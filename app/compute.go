@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -22,12 +23,18 @@ const (
 	// gas: VM gas is about 0.1 ns (one plain wasm instruction), transaction
 	// gas about 1 ns.
 	VMGasPerGas = 10
-	// GasStoreCodePerByte is charged per byte of the uncompressed module:
-	// validating, instrumenting and compiling it. Compilation takes about
-	// 1 µs a byte here (store/go-token); charging that would put a Go
-	// contract (3.4-4 MB) above the block gas limit, so uploads are the one
-	// operation priced below their time, by about 8× (docs/gas.md).
-	GasStoreCodePerByte = 110
+	// GasStoreCodePerByte is charged per byte of the uncompressed module
+	// for what every upload does in its block: unpacking, instrumenting and
+	// validating it (vm.VM.Validate: 0.17 µs a byte for the Go token,
+	// store/go-token).
+	GasStoreCodePerByte = 200
+	// GasCompileCodePerByte and GasCompileCodeFlat are charged on top for a
+	// module of at most compute.SyncCompileMax bytes, which the block
+	// compiles to machine code (1.1-1.2 µs a byte, store/wat-256KiB); a
+	// larger one is compiled in the background, outside any block, and
+	// queued for it instead (compute.CompileBytesPerSecond).
+	GasCompileCodePerByte = 1_300
+	GasCompileCodeFlat    = 2_000_000
 	// GasContractCall: the enclave opens the input and seals the outputs,
 	// the keeper reads the contract and code records, the VM takes a pooled
 	// instance and passes env and info (call/wat-confidential).
@@ -129,6 +136,16 @@ func remaining(m *GasMeter) uint64 {
 // the block (as the Cosmos SDK's CheckTx runs only its ante handler).
 // Their gas is charged in the block.
 
+// StoreCodeGas is the gas an upload of a module of size bytes
+// (uncompressed) is charged for the module, besides the transaction's own.
+func StoreCodeGas(size int) uint64 {
+	gas := GasStoreCodePerByte * uint64(size)
+	if size <= compute.SyncCompileMax {
+		gas += GasCompileCodeFlat + GasCompileCodePerByte*uint64(size)
+	}
+	return gas
+}
+
 func handleStoreCode(a *App, env *txEnv, s state.Store, signer keys.Address, m *tx.MsgStoreCode) (msgResult, error) {
 	if err := authorize(signer, m.Sender); err != nil {
 		return msgResult{}, err
@@ -142,21 +159,25 @@ func handleStoreCode(a *App, env *txEnv, s state.Store, signer keys.Address, m *
 	if wasm, err := vm.Unpack(m.WASM, vm.DefaultMaxCodeSize); err == nil {
 		size = max(size, len(wasm)) // compilation works on the uncompressed module
 	}
-	if err := meter.Consume(GasStoreCodePerByte*uint64(size), "store code"); err != nil {
+	if err := meter.Consume(StoreCodeGas(size), "store code"); err != nil {
 		return msgResult{}, err
 	}
 	if env.check {
 		return msgResult{}, nil
 	}
-	id, info, err := k.StoreCode(context.Background(), st, m.Sender, m.WASM)
+	id, info, err := k.StoreCode(context.Background(), st, a.computeBlock(env.block), m.Sender, m.WASM)
 	if err != nil {
 		return msgResult{}, err
 	}
-	return msgResult{events: []abci.Event{{Type: "store_code", Attributes: []abci.EventAttribute{
+	attrs := []abci.EventAttribute{
 		{Key: "code_id", Value: strconv.FormatUint(id, 10), Index: true},
 		{Key: "code_hash", Value: info.CodeHash, Index: true},
 		{Key: "creator", Value: m.Sender.String()},
-	}}}, data: []byte(strconv.FormatUint(id, 10))}, nil
+	}
+	if !info.ReadyAt.IsZero() {
+		attrs = append(attrs, abci.EventAttribute{Key: "ready_at", Value: info.ReadyAt.Format(time.RFC3339Nano)})
+	}
+	return msgResult{events: []abci.Event{{Type: "store_code", Attributes: attrs}}, data: []byte(strconv.FormatUint(id, 10))}, nil
 }
 
 func contractEvents(addr keys.ContractAddress, res compute.Result) []abci.Event {

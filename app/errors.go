@@ -118,6 +118,8 @@ var codes = []struct {
 	{ErrUnclassified, codeUnclassified},
 	{ErrHoldFull, 53},
 	{ErrHoldExpired, 54},
+	{compute.ErrCodeNotReady, 55},
+	{compute.ErrCompileBacklog, 56},
 }
 
 // CodeNodeFault is the code of a failure of the node itself: its store

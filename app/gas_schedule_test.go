@@ -62,8 +62,9 @@ func BenchmarkGasSchedule(b *testing.B) {
 	b.Run("tx/execute-64KiB-msg", func(b *testing.B) { benchBigMsg(b, 64<<10) })
 	b.Run("call/wat-plaintext", func(b *testing.B) { benchCallOverhead(b, true) })
 	b.Run("call/wat-confidential", func(b *testing.B) { benchCallOverhead(b, false) })
-	b.Run("store/wat", func(b *testing.B) { benchStoreCode(b, false) })
-	b.Run("store/go-token", func(b *testing.B) { benchStoreCode(b, true) })
+	b.Run("store/wat", func(b *testing.B) { benchStoreCode(b, "wat") })
+	b.Run("store/wat-256KiB", func(b *testing.B) { benchStoreCode(b, "wat-256KiB") })
+	b.Run("store/go-token", func(b *testing.B) { benchStoreCode(b, "go-token") })
 }
 
 // workload is a contract's loop body and what it needs.
@@ -290,6 +291,46 @@ const (
 	regPub   = `(call $reg (i32.const 11) (i32.const 0x1600) (i32.const %d))`
 )
 
+// chaseWorkload makes dependent loads at random over kib KiB of memory (a
+// cycle through kib×256 slots the setup writes, placed above the
+// workload's 512 KiB), eight to an operation in one straight-line run:
+// each load waits for the one before, so every load pays the latency of
+// wherever in the cache hierarchy its slot is, and the run's own cost is
+// shared by eight.
+func chaseWorkload(kib int) workload {
+	slots := kib << 8
+	name := fmt.Sprintf("memory-chase-%dKiB", kib)
+	if kib >= 1024 {
+		name = fmt.Sprintf("memory-chase-%dMiB", kib>>10)
+	}
+	load := `(local.get $r)`
+	for range 8 {
+		load = `(i32.load ` + load + `)`
+	}
+	return workload{
+		name: name,
+		setup: fmt.Sprintf(`(drop (memory.grow (i32.const %d)))
+    (block $s (loop $sl
+      (local.set $it (i32.and (i32.add (i32.mul (local.get $r) (i32.const 1664525)) (i32.const 1013904223)) (i32.const %d)))
+      (i32.store (i32.add (i32.const 0x80000) (i32.shl (local.get $r) (i32.const 2)))
+        (i32.add (i32.const 0x80000) (i32.shl (local.get $it) (i32.const 2))))
+      (local.set $r (local.get $it))
+      (br_if $s (i32.eqz (local.get $r)))
+      (br $sl)))
+    (local.set $r (i32.const 0x80000))`, max(1, kib/64), slots-1),
+		body: `(local.set $r ` + load + `)`,
+		k:    250_000,
+	}
+}
+
+// nest wraps inner in format n times (format has one %s).
+func nest(format, inner string, n int) string {
+	for range n {
+		inner = fmt.Sprintf(format, inner)
+	}
+	return inner
+}
+
 func contractWorkloads(t testing.TB) []workload {
 	d := newWorkloadData(t)
 	addr := fmt.Sprintf(regAddr, len(d.addr))
@@ -313,17 +354,15 @@ func contractWorkloads(t testing.TB) []workload {
 		{name: "count-loop", body: ``, k: 2_000_000},
 		{name: "memory-loop", body: `(i64.store (i32.or (i32.const 0x10000) (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 0x1fff8)))
       (i64.add (local.get $x) (i64.load (i32.or (i32.const 0x10000) (i32.and (i32.mul (local.get $i) (i32.const 4104)) (i32.const 0x1fff8))))))`, k: 1_000_000},
-		// Dependent loads at random over 16 MiB (a cycle through 4 Mi
-		// slots the setup writes): every load waits for memory.
-		{name: "memory-chase-16MiB", setup: `(drop (memory.grow (i32.const 264)))
-    (block $s (loop $sl
-      (local.set $it (i32.and (i32.add (i32.mul (local.get $r) (i32.const 1664525)) (i32.const 1013904223)) (i32.const 0x3fffff)))
-      (i32.store (i32.add (i32.const 0x80000) (i32.shl (local.get $r) (i32.const 2)))
-        (i32.add (i32.const 0x80000) (i32.shl (local.get $it) (i32.const 2))))
-      (local.set $r (local.get $it))
-      (br_if $s (i32.eqz (local.get $r)))
-      (br $sl)))
-    (local.set $r (i32.const 0x80000))`, body: `(local.set $r (i32.load (local.get $r)))`, k: 200_000},
+		// Dependent loads at random over a memory of 1–16 MiB.
+		chaseWorkload(16), chaseWorkload(256), chaseWorkload(1 << 10), chaseWorkload(2 << 10), chaseWorkload(4 << 10),
+		chaseWorkload(8 << 10), chaseWorkload(16 << 10), chaseWorkload(31 << 10),
+		// Dependent chains of the integer instructions with the longest
+		// latency, 16 to a run.
+		{name: "mul-chain", body: `(local.set $x ` + nest(`(i64.mul %s (i64.const 0x9E3779B97F4A7C15))`, `(local.get $x)`, 16) + `)`, k: 250_000},
+		{name: "add-chain", body: `(local.set $x ` + nest(`(i64.add %s (i64.const 7))`, `(local.get $x)`, 16) + `)`, k: 250_000},
+		{name: "fadd-chain", body: `(local.set $f ` + nest(`(f64.add %s (f64.const 1.5))`, `(local.get $f)`, 16) + `)`, k: 250_000},
+		{name: "div-chain", body: `(local.set $x ` + nest(`(i64.div_u (i64.const -1) (i64.or %s (i64.const 3)))`, `(local.get $x)`, 16) + `)`, k: 100_000},
 		{name: "call-loop", body: `(call $nop)`, k: 1_000_000},
 		{name: "call-indirect-loop", body: `(call_indirect (type $v) (i32.const 0))`, k: 1_000_000},
 		{name: "float-loop", body: `(local.set $f (f64.sqrt (f64.add (f64.div (local.get $f) (f64.const 3)) (f64.const 1.5))))`, k: 1_000_000},
@@ -395,6 +434,7 @@ func deploy(b *testing.B, s *signer, wasm []byte, init string) keys.ContractAddr
 	id := uint64(0)
 	_, err := fmt.Sscan(string(mustData(b, r.TxResults[0].Data)), &id)
 	require.NoError(b, err)
+	s.h.untilReady(id)
 	if init == "" {
 		init = "32"
 	}
@@ -580,22 +620,28 @@ func withNonce(wasm []byte) []byte {
 }
 
 // benchStoreCode: one MsgStoreCode a block, of new code each time: the
-// WAT workload module or the Go token (gzipped, as uploaded).
-func benchStoreCode(b *testing.B, goToken bool) {
+// WAT workload module (2 KB), one of about 256 KiB of branchy code (the
+// largest a block compiles, compute.SyncCompileMax), or the Go token
+// (gzipped, as uploaded; validated in the block and compiled in the
+// background, which this does not time).
+func benchStoreCode(b *testing.B, kind string) {
 	h := gasHarness(b)
 	s := &signer{h: h, k: h.alice}
 	alice := h.alice.PubKey().Address()
 	var raw []byte
-	if goToken {
+	switch kind {
+	case "go-token":
 		raw = contracttest.Build(b, "../contracts/token")
-	} else {
+	case "wat":
 		raw = newWorkloadData(b).module(b, workload{name: "count-loop"})
+	case "wat-256KiB":
+		raw = bigModule(b, compute.SyncCompileMax-4096)
 	}
 	var used int64
 	for b.Loop() {
 		b.StopTimer()
 		code := withNonce(raw)
-		if goToken {
+		if kind == "go-token" {
 			var gz bytes.Buffer
 			zw := gzip.NewWriter(&gz)
 			_, _ = zw.Write(code)
@@ -613,6 +659,26 @@ func benchStoreCode(b *testing.B, goToken bool) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(used), "ns/gas")
 	b.ReportMetric(float64(used)/float64(b.N), "gas/op")
 	b.ReportMetric(float64(len(raw)), "bytes")
+}
+
+// bigModule is the workload contract with an execute made as long as it
+// takes to reach about size bytes: blocks of branches, arithmetic and
+// memory accesses, as compiled code has.
+func bigModule(t testing.TB, size int) []byte {
+	d := newWorkloadData(t)
+	stmt := func(i int) string {
+		return fmt.Sprintf(`(if (i32.eq (local.get $i) (i32.const %d))
+        (then (local.set $x (i64.add (i64.load (i32.const %d)) (i64.mul (local.get $x) (i64.const %d)))))
+        (else (i64.store (i32.const %d) (i64.xor (local.get $x) (i64.const %d)))))`, i, 0x10000+8*(i%4096), i|1, 0x10000+8*(i%4096), i)
+	}
+	probe := d.module(t, workload{name: "count-loop", body: stmt(1)})
+	base := len(d.module(t, workload{name: "count-loop"}))
+	per := len(probe) - base
+	var body strings.Builder
+	for i := 0; i < (size-base)/per; i++ {
+		body.WriteString(stmt(i))
+	}
+	return d.module(t, workload{name: "count-loop", body: body.String()})
 }
 
 // BenchmarkGasStore measures the app's metered store accesses (gasStore)
@@ -697,7 +763,7 @@ func BenchmarkGasStore(b *testing.B) {
 func BenchmarkFullBlock(b *testing.B) {
 	for _, w := range contractWorkloads(b) {
 		switch w.name {
-		case "tight-loop", "br-table-loop", "memory-loop", "memory-chase-16MiB", "call-loop", "float-loop",
+		case "tight-loop", "br-table-loop", "memory-loop", "memory-chase-4MiB", "memory-chase-16MiB", "mul-chain", "call-loop", "float-loop",
 			"host-db_scan", "host-ed25519_verify", "host-db_write-1B", "host-db_read-64KiB":
 		default:
 			continue

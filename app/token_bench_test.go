@@ -43,6 +43,7 @@ func BenchmarkTokenBlock(b *testing.B) {
 	}
 	r := h.block(mk(&tx.MsgStoreCode{Sender: alice, WASM: gz.Bytes()}))
 	require.Zero(b, r.TxResults[0].Code, r.TxResults[0].Log)
+	h.untilReady(1)
 	init := fmt.Sprintf(`{"name":"Tok","symbol":"TOK","decimals":6,"initial_balances":[{"address":"%s","amount":"1000000000"}]}`, alice)
 	r = h.block(mk(&tx.MsgInstantiate{Sender: alice, CodeID: 1, Label: "t", Msg: []byte(init), Plaintext: true}))
 	require.Zero(b, r.TxResults[0].Code, r.TxResults[0].Log)

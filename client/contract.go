@@ -29,7 +29,7 @@ const ContractGasLimit = 3_000_000
 // (gzipped or not) whose module is size bytes uncompressed: the
 // transaction's bytes, the code's, and ContractGasLimit for the rest.
 func StoreCodeGasLimit(n, size int) uint64 {
-	return uint64(ContractGasLimit + app.GasTxPerByte*n + app.GasStoreCodePerByte*size)
+	return uint64(ContractGasLimit+app.GasTxPerByte*n) + app.StoreCodeGas(size)
 }
 
 // CodeInfo returns stored code's info.
@@ -51,7 +51,12 @@ type ContractResult struct {
 	GasUsed  int64
 	Contract keys.ContractAddress // set by instantiate
 	CodeID   uint64               // set by store code
-	Data     []byte               // the contract's response data, decrypted
+	// ReadyAt is when contracts can be made from stored code (set by store
+	// code): zero for a module the block compiled, otherwise the block
+	// time from which the chain has compiled it in the background
+	// (compute.CodeInfo.ReadyAt). StoreCode waits for it.
+	ReadyAt time.Time
+	Data    []byte // the contract's response data, decrypted
 }
 
 // messageData returns the data of a transaction's first message.
@@ -109,8 +114,37 @@ func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o
 	if err != nil {
 		return out, err
 	}
-	out.CodeID, err = strconv.ParseUint(string(data), 10, 64)
-	return out, err
+	if out.CodeID, err = strconv.ParseUint(string(data), 10, 64); err != nil {
+		return out, err
+	}
+	info, err := c.CodeInfo(ctx, out.CodeID)
+	if err != nil {
+		return out, fmt.Errorf("stored code %d: %w", out.CodeID, err)
+	}
+	out.ReadyAt = info.ReadyAt
+	return out, c.WaitCodeReady(ctx, info.ReadyAt)
+}
+
+// WaitCodeReady waits until the chain's latest block time reaches readyAt
+// (a stored code's ReadyAt): from then on, contracts can be made from the
+// code. A zero readyAt returns at once.
+func (c *Client) WaitCodeReady(ctx context.Context, readyAt time.Time) error {
+	if readyAt.IsZero() {
+		return nil
+	}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := c.Status(ctx)
+		if err == nil && !st.LatestBlockTime.Before(readyAt) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the code to be compiled (ready at %s): %w", readyAt.Format(time.RFC3339), ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // Instantiate creates a contract; msg is encrypted for it unless plaintext.

@@ -82,6 +82,10 @@ type CodeInfo struct {
 	Size         int          `json:"size"`
 	Capabilities []string     `json:"capabilities"`
 	EntryPoints  []string     `json:"entry_points"`
+	// ReadyAt is the block time from which contracts can be made from the
+	// code (instantiate, migrate): code larger than SyncCompileMax is
+	// compiled in the background. Zero: at once.
+	ReadyAt time.Time `json:"ready_at,omitzero"`
 }
 
 // ContractInfo describes a contract.
@@ -118,6 +122,7 @@ type Keeper struct {
 
 	mu       sync.Mutex
 	compiled map[[32]byte]bool // code this node's VM has compiled since start
+	compiles compileQueue      // code being compiled in the background
 
 	contracts memo[ContractInfo] // stored ContractInfo → decoded
 	codes     memo[[32]byte]     // stored CodeInfo → its code hash
@@ -165,9 +170,13 @@ func setJSON(s state.Store, key []byte, v any) error {
 	return s.Set(key, bz)
 }
 
-// StoreCode validates and stores a module and returns its code id.
-func (k *Keeper) StoreCode(ctx context.Context, s state.Store, creator keys.Address, upload []byte) (uint64, CodeInfo, error) {
-	code, err := k.vm.Store(ctx, upload)
+// StoreCode validates and stores a module and returns its code id. A
+// module of at most SyncCompileMax bytes is compiled here, in the block,
+// and can be used at once; a larger one only validated, and compiled in the
+// background once the block is final (CompileStored), with a ReadyAt that
+// the compile queue gives it (readyAt).
+func (k *Keeper) StoreCode(ctx context.Context, s state.Store, b Block, creator keys.Address, upload []byte) (uint64, CodeInfo, error) {
+	code, err := k.vm.Validate(ctx, upload)
 	if err != nil {
 		return 0, CodeInfo{}, err
 	}
@@ -175,15 +184,28 @@ func (k *Keeper) StoreCode(ctx context.Context, s state.Store, creator keys.Addr
 	if err != nil {
 		return 0, CodeInfo{}, err
 	}
+	info := CodeInfo{CodeHash: fmt.Sprintf("%x", code.Hash), Creator: creator, Size: code.Size, Capabilities: code.Capabilities, EntryPoints: code.EntryPoints}
+	deferred := code.Size > SyncCompileMax
+	if deferred {
+		if info.ReadyAt, err = readyAt(s, b.Time, code.Size); err != nil {
+			return 0, CodeInfo{}, err
+		}
+	}
 	id, err := nextCounter(s, keyLastCodeID)
 	if err != nil {
 		return 0, CodeInfo{}, err
 	}
-	info := CodeInfo{CodeHash: fmt.Sprintf("%x", code.Hash), Creator: creator, Size: code.Size, Capabilities: code.Capabilities, EntryPoints: code.EntryPoints}
 	if err := setJSON(s, u64key(prefixCode, id), info); err != nil {
 		return 0, CodeInfo{}, err
 	}
 	if err := s.Set(u64key(prefixCodeBytes, id), wasm); err != nil {
+		return 0, CodeInfo{}, err
+	}
+	if deferred {
+		k.compiles.stored(id, code.Hash, wasm)
+		return id, info, nil
+	}
+	if _, err := k.vm.Store(ctx, wasm); err != nil {
 		return 0, CodeInfo{}, err
 	}
 	k.mu.Lock()
@@ -282,6 +304,19 @@ func (k *Keeper) codeHash(ctx context.Context, s state.Store, id uint64) ([32]by
 	if done {
 		return h, nil
 	}
+	if job := k.compiles.job(h); job != nil {
+		// Compiling in the background: normally done by the code's
+		// ReadyAt, otherwise this waits for it.
+		select {
+		case <-job.done:
+		case <-ctx.Done():
+			return h, fmt.Errorf("wait for code %d to compile: %w", id, ctx.Err())
+		}
+		if job.err != nil {
+			return h, fmt.Errorf("compile stored code %d: %w", id, job.err)
+		}
+		return h, nil
+	}
 	wasm, err := s.Get(u64key(prefixCodeBytes, id))
 	if err != nil {
 		return h, err
@@ -325,6 +360,9 @@ func Address(codeID, seq uint64) keys.ContractAddress {
 // Instantiate creates a contract from code id and runs its instantiate
 // entry point with msg (encrypted unless plaintext).
 func (k *Keeper) Instantiate(ctx context.Context, s state.Store, b Block, m *tx.MsgInstantiate, gasLimit uint64) (keys.ContractAddress, Result, error) {
+	if err := codeReady(s, b, m.CodeID); err != nil {
+		return keys.ContractAddress{}, Result{}, err
+	}
 	hash, err := k.codeHash(ctx, s, m.CodeID)
 	if err != nil {
 		return keys.ContractAddress{}, Result{}, err
@@ -365,6 +403,9 @@ func (k *Keeper) Migrate(ctx context.Context, s state.Store, b Block, m *tx.MsgM
 	}
 	if info.Admin.IsZero() || info.Admin != m.Sender {
 		return Result{}, ErrNotAdmin
+	}
+	if err := codeReady(s, b, m.CodeID); err != nil {
+		return Result{}, err
 	}
 	hash, err := k.codeHash(ctx, s, m.CodeID)
 	if err != nil {

@@ -184,6 +184,9 @@ func (n *Node) Stop() {
 	if n.dbs != nil {
 		n.dbs.closeAll()
 	}
+	if n.app != nil {
+		n.app.Close()
+	}
 	if n.vm != nil {
 		if err := n.vm.Close(context.Background()); err != nil {
 			n.log.Warn("close contract VM", "err", err)

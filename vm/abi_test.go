@@ -97,6 +97,16 @@ func TestUploadChecks(t *testing.T) {
 	c = store(t, v, withIterator)
 	require.Equal(t, []string{"iterator"}, c.Capabilities)
 
+	// Validate finds what Store finds, without compiling.
+	for _, bin := range [][]byte{good, gz.Bytes(), withIterator} {
+		fresh := newVM(t)
+		want, err := fresh.Store(context.Background(), bin)
+		require.NoError(t, err)
+		got, err := newVM(t).Validate(context.Background(), bin)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+
 	cases := []struct {
 		name string
 		bin  []byte
@@ -118,6 +128,9 @@ func TestUploadChecks(t *testing.T) {
 			_, err := v.Store(context.Background(), tc.bin)
 			require.ErrorIs(t, err, tc.want)
 			require.ErrorContains(t, err, tc.text)
+			_, err = v.Validate(context.Background(), tc.bin)
+			require.ErrorIs(t, err, tc.want, "Validate")
+			require.ErrorContains(t, err, tc.text, "Validate")
 		})
 	}
 }

@@ -82,6 +82,7 @@ func (v *VM) Call(ctx context.Context, c Call) (Result, error) {
 	ce.inst = in
 	in.wasi.setCall(c.Env)
 	in.gas.Set(c.GasLimit)
+	in.price.Set(accessPrice(in.mod.Memory().Size()))
 	stop := interruptOnDone(ctx, in.gas)
 	res, err := v.run(ctx, in, c, withInfo)
 	stop()

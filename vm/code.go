@@ -72,25 +72,57 @@ func Unpack(upload []byte, max int) ([]byte, error) {
 	return out, nil
 }
 
-// Store checks an uploaded module (gzip accepted), instruments it for gas
-// and compiles it, and returns its Code. Storing the same code twice is
-// cheap.
-func (v *VM) Store(ctx context.Context, upload []byte) (Code, error) {
-	wasm, err := Unpack(upload, v.cfg.MaxCodeSize)
+// Validate checks an uploaded module (gzip accepted) as Store does and
+// returns its Code, without compiling it to machine code: it decodes,
+// instruments and validates it (with wazero's interpreter), which takes
+// about a sixth of Store's time for a large module (the Go token: 0.65 s
+// against 4.2-4.8 s here). A module Validate accepts, Store accepts: both
+// apply the same rules, and wazero's compiler and interpreter validate
+// alike. The answer depends on the bytes alone, as consensus needs.
+func (v *VM) Validate(ctx context.Context, upload []byte) (Code, error) {
+	code, metered, _, err := v.prepare(upload)
 	if err != nil {
 		return Code{}, err
 	}
+	cm, err := v.checker.CompileModule(ctx, metered)
+	if err != nil {
+		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
+	}
+	defer cm.Close(ctx)
+	if err := check(cm, &code, v.wasiFuncs); err != nil {
+		return Code{}, err
+	}
+	return code, nil
+}
+
+// prepare unpacks and instruments an upload.
+func (v *VM) prepare(upload []byte) (Code, []byte, meter.Info, error) {
+	wasm, err := Unpack(upload, v.cfg.MaxCodeSize)
+	if err != nil {
+		return Code{}, nil, meter.Info{}, err
+	}
 	code := Code{Hash: sha256.Sum256(wasm), Size: len(wasm)}
-	v.mu.Lock()
-	_, done := v.compiled[code.Hash]
-	v.mu.Unlock()
 	// The metering rewrite parses the module first, checking every count
 	// against the bytes present: wazero's decoder trusts them and can be
 	// made to reserve gigabytes by a 30-byte module.
 	metered, info, err := meter.Instrument(wasm, MeterConfig())
 	if err != nil {
-		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
+		return Code{}, nil, meter.Info{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)
 	}
+	return code, metered, info, nil
+}
+
+// Store checks an uploaded module (gzip accepted), instruments it for gas
+// and compiles it, and returns its Code. Storing the same code twice is
+// cheap.
+func (v *VM) Store(ctx context.Context, upload []byte) (Code, error) {
+	code, metered, info, err := v.prepare(upload)
+	if err != nil {
+		return Code{}, err
+	}
+	v.mu.Lock()
+	_, done := v.compiled[code.Hash]
+	v.mu.Unlock()
 	cm, err := v.rt.CompileModule(ctx, metered)
 	if err != nil {
 		return Code{}, fmt.Errorf("%w: %v", ErrInvalidCode, err)

@@ -124,16 +124,50 @@ func MeterConfig() meter.Config {
 	}
 	c.Costs[meter.ClassCall] = 80
 	c.Costs[meter.ClassCallIndirect] = 110
-	c.Costs[meter.ClassLoad] = 2
-	c.Costs[meter.ClassStore] = 2
-	c.Costs[meter.ClassIntDiv] = 25
-	c.Costs[meter.ClassFloat] = 6
+	c.Costs[meter.ClassIntMul] = 6
+	c.Costs[meter.ClassLoad] = 0 // AccessTiers price them
+	c.Costs[meter.ClassStore] = 0
+	c.Costs[meter.ClassIntDiv] = 40
+	c.Costs[meter.ClassFloat] = 12
 	c.Costs[meter.ClassFloatDiv] = 75
 	c.Costs[meter.ClassConvert] = 3
 	c.Costs[meter.ClassBulk] = 10
 	c.Costs[meter.ClassTable] = 2
 	c.Costs[meter.ClassBrTable] = 40
+	c.AccessTiers = accessTiers()
 	return c
+}
+
+// accessTiers price a load or store by the size of the memory it is made
+// in (meter.Config.AccessTiers), in VM gas. What bounds the time of a load
+// is how far away its address can be: app's BenchmarkGasSchedule
+// wasm/memory-chase-* makes dependent loads at random through a memory of
+// a given size — every load waits for the last, as in a linked list a
+// contract walks at random — and waits about 1.6 ns in 16 KiB (the L1
+// cache), 4–8 ns in 256 KiB, 12–15 ns in 1 MiB, 16–20 ns in 4 MiB, 22–35
+// ns in 8 MiB and 65–106 ns in 16 MiB (main memory and a page walk), on an
+// idle machine (2026-12-06). Each price is the slowest load of its tier
+// at 0.4 ns a VM gas: four times the schedule's target of 0.1 ns, so that
+// a block of nothing but such loads takes up to about 4 s rather than the
+// 1 s of ordinary code. Pricing them at the target would make ordinary
+// code, whose loads mostly hit the L1 cache, pay four times more for its
+// loads and stores (a transfer of the Go token does about 23,000 of them,
+// in a memory of 74 pages): docs/gas.md weighs the two.
+func accessTiers() []meter.AccessTier {
+	return []meter.AccessTier{
+		{MaxPages: 1, Cost: 10},    // 64 KiB
+		{MaxPages: 4, Cost: 20},    // 256 KiB
+		{MaxPages: 16, Cost: 40},   // 1 MiB
+		{MaxPages: 80, Cost: 55},   // 5 MiB: the memory of a Go contract
+		{MaxPages: 128, Cost: 90},  // 8 MiB
+		{MaxPages: 256, Cost: 270}, // 16 MiB
+		{MaxPages: 1 << 16, Cost: 330},
+	}
+}
+
+// accessPrice is what a load or store costs in a memory of size bytes.
+func accessPrice(size uint32) uint64 {
+	return meter.AccessCost(accessTiers(), size/65536)
 }
 
 var (

@@ -148,7 +148,10 @@ func (f *snapshotFile) release() {
 }
 
 // cowMemory is a linear memory in a private mapping of max bytes, reserved
-// at allocation; its address never changes.
+// at allocation; its address never changes. Every instance's memory is one
+// where it can be reserved (VM.instantiate); only with copy-on-write resets
+// (Config.CopyOnWriteReset) is a snapshot mapped over it, otherwise a reset
+// copies the snapshot into it.
 type cowMemory struct {
 	base unsafe.Pointer
 	max  uint64

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +51,9 @@ func printContractResult(g *globals, cmd *cobra.Command, r client.ContractResult
 		if r.CodeID != 0 {
 			fmt.Fprintf(w, "code id:  %d\n", r.CodeID)
 		}
+		if !r.ReadyAt.IsZero() {
+			fmt.Fprintf(w, "ready at: %s (compiled in the background until then)\n", r.ReadyAt.Format(time.RFC3339))
+		}
 		if !r.Contract.IsZero() {
 			fmt.Fprintf(w, "contract: %s\n", r.Contract)
 		}
@@ -71,8 +75,14 @@ func storeCodeCmd(g *globals) *cobra.Command {
 	var f contractTxFlags
 	cmd := &cobra.Command{
 		Use:   "store FILE.wasm --from KEY",
-		Short: "Upload contract code (wasm, or gzipped wasm)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Upload contract code (wasm, or gzipped wasm); waits until it can be instantiated",
+		Long: `Upload contract code (wasm, or gzipped wasm).
+
+A module larger than 256 KiB is compiled by the chain in the background
+after its block; contracts can be made from it from the "ready at" time
+printed (for a Go contract of 4 MB, about 8 s later). The command waits
+until then.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			wasm, err := os.ReadFile(filepath.Clean(args[0]))
 			if err != nil {
@@ -88,6 +98,10 @@ func storeCodeCmd(g *globals) *cobra.Command {
 			ctx, cancel := f.waitContext(cmd)
 			defer cancel()
 			r, err := g.client().StoreCode(ctx, k, wasm, o)
+			if err != nil && r.CodeID != 0 {
+				// Stored, but the wait for its compilation ended.
+				_ = printContractResult(g, cmd, r)
+			}
 			if err != nil {
 				return err
 			}

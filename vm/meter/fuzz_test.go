@@ -10,7 +10,8 @@ import (
 
 // FuzzInstrument: Instrument never panics, fails only with ErrMalformed or
 // ErrUnsupported, its output parses again, and whenever wazero accepts the
-// input it also accepts the output.
+// input it also accepts the output. Inputs of odd length are instrumented
+// with access tiers, the others without.
 func FuzzInstrument(f *testing.F) {
 	for _, name := range sortedKeys(testModules) {
 		f.Add(testModules[name])
@@ -27,7 +28,11 @@ func FuzzInstrument(f *testing.F) {
 		return true, nil
 	}
 	f.Fuzz(func(t *testing.T, wasm []byte) {
-		out, info, err := Instrument(wasm, Config{GrowPageCost: 7, BulkUnitCost: 3})
+		cfg := Config{GrowPageCost: 7, BulkUnitCost: 3}
+		if len(wasm)%2 == 1 {
+			cfg.AccessTiers = []AccessTier{{MaxPages: 2, Cost: 5}, {MaxPages: 1 << 31, Cost: 50}}
+		}
+		out, info, err := Instrument(wasm, cfg)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {
 				t.Fatalf("unexpected error kind: %v", err)

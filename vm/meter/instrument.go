@@ -16,6 +16,9 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 	if cfg.GrowPageCost > math.MaxUint32 || cfg.BulkUnitCost > math.MaxUint32 {
 		return nil, Info{}, fmt.Errorf("%w: GrowPageCost and BulkUnitCost must be below 2^32", ErrConfig)
 	}
+	if err := cfg.checkAccessTiers(); err != nil {
+		return nil, Info{}, err
+	}
 	m, err := parseModule(wasm)
 	if err != nil {
 		return nil, Info{}, err
@@ -23,8 +26,17 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 	if m.exportNames[GasGlobalName] {
 		return nil, Info{}, fmt.Errorf("%w: the module already exports %q (already instrumented?)", ErrUnsupported, GasGlobalName)
 	}
+	priced := len(cfg.AccessTiers) > 0
+	if priced && m.exportNames[AccessPriceGlobalName] {
+		return nil, Info{}, fmt.Errorf("%w: the module already exports %q", ErrUnsupported, AccessPriceGlobalName)
+	}
 	info.GasGlobal = GasGlobalName
 	info.GasGlobalIndex = m.numGlobals
+	nAppended := uint32(1)
+	if priced {
+		info.AccessPriceGlobal = AccessPriceGlobalName
+		nAppended = 2
+	}
 	var newExports []byte
 	for i := uint32(0); i < m.numGlobals; i++ {
 		name, ok := m.globalExportNam[i]
@@ -43,15 +55,28 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 	newExports = appendName(newExports, GasGlobalName)
 	newExports = append(newExports, 3)
 	newExports = appendU32(newExports, m.numGlobals)
-	nNewExports := uint64(len(info.ExportedGlobals)) + 1
-	if uint64(m.numExports)+nNewExports > math.MaxUint32 || uint64(m.numGlobals)+1 > math.MaxUint32 {
+	if priced {
+		newExports = appendName(newExports, AccessPriceGlobalName)
+		newExports = append(newExports, 3)
+		newExports = appendU32(newExports, m.numGlobals+1)
+	}
+	nNewExports := uint64(len(info.ExportedGlobals)) + uint64(nAppended)
+	if uint64(m.numExports)+nNewExports > math.MaxUint32 || uint64(m.numGlobals)+uint64(nAppended) > math.MaxUint32 {
 		return nil, Info{}, fmt.Errorf("%w: too many exports or globals", ErrUnsupported)
 	}
 
-	// The appended global: (global (mut i64) (i64.const InitialGas)).
+	// The appended globals: (global (mut i64) (i64.const InitialGas)) and,
+	// with access tiers, (global (mut i64) (i64.const <the last tier's
+	// price>)): code that runs before the host can set the price (a start
+	// function) pays the highest.
 	gasGlobal := []byte{valI64, 1, 0x42}
 	gasGlobal = appendS64(gasGlobal, int64(cfg.InitialGas))
 	gasGlobal = append(gasGlobal, 0x0b)
+	if priced {
+		gasGlobal = append(gasGlobal, valI64, 1, 0x42)
+		gasGlobal = appendS64(gasGlobal, int64(cfg.AccessTiers[len(cfg.AccessTiers)-1].Cost))
+		gasGlobal = append(gasGlobal, 0x0b)
+	}
 
 	codeSeen := false
 	out = make([]byte, 0, len(wasm)+len(wasm)/2+64)
@@ -60,11 +85,11 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 	emitGlobal := func(content []byte) {
 		var body []byte
 		if content == nil {
-			body = appendU32(nil, 1)
+			body = appendU32(nil, nAppended)
 		} else {
 			r := &reader{b: content}
 			n, _ := r.u32() // parsed before
-			body = appendU32(nil, n+1)
+			body = appendU32(nil, n+nAppended)
 			body = append(body, content[r.pos:]...)
 		}
 		body = append(body, gasGlobal...)
@@ -85,7 +110,7 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 		out = appendSection(out, secExport, body)
 		exportDone = true
 	}
-	ins := &instrumenter{m: m, cfg: &cfg, gas: m.numGlobals}
+	ins := &instrumenter{m: m, cfg: &cfg, gas: m.numGlobals, price: m.numGlobals + 1, priced: priced}
 	for _, s := range m.sections {
 		if s.id != secCustom {
 			rank := sectionRank(s.id)
@@ -152,12 +177,15 @@ type instrumenter struct {
 	m       *module
 	cfg     *Config
 	gas     uint32 // index of the gas global
+	price   uint32 // index of the access price global, when priced
+	priced  bool   // cfg.AccessTiers is set
 	charges int
 	state   map[string]bool // names of the state instructions met
 
 	instrs  []instr
 	ctl     []ctlEntry
 	runCost []uint64
+	runMem  []uint64 // loads and stores per run, when priced
 	scratch []byte
 }
 
@@ -262,6 +290,9 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 			}
 		}
 		boundary := info.flags&fBoundary != 0
+		if ins.priced && info.flags&fGrow != 0 {
+			boundary = true // the accesses after a grow pay the new price
+		}
 		switch op {
 		case 0x02, 0x03, 0x04: // block, loop, if
 			if err := ins.immediates(r, info.imm, op); err != nil {
@@ -325,13 +356,18 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 	// Static cost of every run.
 	costs := &ins.cfg.Costs
 	ins.runCost = ins.runCost[:0]
-	var cost uint64
+	ins.runMem = ins.runMem[:0]
+	var cost, accesses uint64
 	for k := range ins.instrs {
 		in := &ins.instrs[k]
 		cost = satAdd(cost, costs[in.info.class])
+		if c := in.info.class; ins.priced && (c == ClassLoad || c == ClassStore) {
+			accesses++
+		}
 		if in.boundary || k == len(ins.instrs)-1 {
 			ins.runCost = append(ins.runCost, satAdd(cost, ins.cfg.RunCost))
-			cost = 0
+			ins.runMem = append(ins.runMem, accesses)
+			cost, accesses = 0, 0
 		}
 	}
 
@@ -346,6 +382,11 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 		next += 2
 		extra = append(extra, 1, valI32, 1, valI64)
 		nExtra += 2
+	} else if ins.priced && slices.ContainsFunc(ins.runMem, func(n uint64) bool { return n > 0 }) {
+		costLocal = next
+		next++
+		extra = append(extra, 1, valI64)
+		nExtra++
 	}
 	if need&fNaN32 != 0 {
 		f32Local = next
@@ -376,9 +417,13 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 	for k := range ins.instrs {
 		in := &ins.instrs[k]
 		if k == 0 || ins.instrs[k-1].boundary {
-			c := ins.runCost[run]
+			c, n := ins.runCost[run], ins.runMem[run]
 			run++
-			if !dead && c > 0 {
+			if !dead && n > 0 {
+				out = append(out, body[copied:in.start]...)
+				copied = in.start
+				out = ins.accessCharge(out, c, n, costLocal)
+			} else if !dead && c > 0 {
 				out = append(out, body[copied:in.start]...)
 				copied = in.start
 				out = ins.charge(out, c)
@@ -396,6 +441,11 @@ func (ins *instrumenter) function(body []byte, off int, fidx, params uint32) ([]
 				copied = in.start
 				out = ins.dynCharge(out, unit, tmpLocal, costLocal)
 			}
+		}
+		if f&fGrow != 0 && ins.priced {
+			out = append(out, body[copied:in.end]...)
+			copied = in.end
+			out = ins.reprice(out)
 		}
 		if f&(fNaN32|fNaN64) != 0 {
 			out = append(out, body[copied:in.end]...)
@@ -448,6 +498,60 @@ func (ins *instrumenter) charge(out []byte, cost uint64) []byte {
 	out = appendS64(out, int64(cost))
 	out = append(out, 0x7d, 0x24)
 	return appendU32(out, ins.gas)
+}
+
+// accessCharge appends the charge of a run of static cost c with n loads
+// and stores: c + n × the access price, computed in the i64 local cost.
+// The price is at most MaxAccessCost (2^24) and n below 2^32, so with c
+// capped at 2^62 (more than any gas limit) the sum cannot overflow.
+func (ins *instrumenter) accessCharge(out []byte, c, n uint64, cost uint32) []byte {
+	ins.charges++
+	out = append(out, 0x42)
+	out = appendS64(out, int64(min(c, 1<<62)))
+	out = append(out, 0x23)
+	out = appendU32(out, ins.price)
+	if n > 1 {
+		out = append(out, 0x42)
+		out = appendS64(out, int64(min(n, math.MaxUint32)))
+		out = append(out, 0x7e) // i64.mul
+	}
+	out = append(out, 0x7c, 0x21) // i64.add; local.set
+	out = appendU32(out, cost)
+	out = append(out, 0x23)
+	out = appendU32(out, ins.gas)
+	out = append(out, 0x20)
+	out = appendU32(out, cost)
+	out = ins.outOfGas(append(out, 0x54))
+	out = append(out, 0x23)
+	out = appendU32(out, ins.gas)
+	out = append(out, 0x20)
+	out = appendU32(out, cost)
+	out = append(out, 0x7d, 0x24)
+	return appendU32(out, ins.gas)
+}
+
+// reprice appends, after a memory.grow, the recomputation of the access
+// price from the memory's new size (AccessCost as wasm): the last tier's
+// price, then for every tier from the second last down, its price if the
+// memory has at most its MaxPages pages. The grow's result stays on the
+// stack.
+func (ins *instrumenter) reprice(out []byte) []byte {
+	tiers := ins.cfg.AccessTiers
+	out = append(out, 0x42)
+	out = appendS64(out, int64(tiers[len(tiers)-1].Cost))
+	out = append(out, 0x24)
+	out = appendU32(out, ins.price)
+	for i := len(tiers) - 2; i >= 0; i-- {
+		out = append(out, 0x42)
+		out = appendS64(out, int64(tiers[i].Cost))
+		out = append(out, 0x23)
+		out = appendU32(out, ins.price)
+		out = append(out, 0x3f, 0x00, 0x41)                   // memory.size 0; i32.const
+		out = appendS64(out, int64(int32(tiers[i].MaxPages))) // i32.le_u reads it unsigned
+		out = append(out, 0x4d, 0x1b, 0x24)                   // i32.le_u; select; global.set
+		out = appendU32(out, ins.price)
+	}
+	return out
 }
 
 // dynCharge appends the charge of unit × the i32 on top of the stack, which

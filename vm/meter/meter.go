@@ -183,11 +183,74 @@ type Config struct {
 	// memory.init and per element for table.copy, table.init, table.fill and
 	// table.grow, before they run. At most 2^32-1.
 	BulkUnitCost uint64
+	// AccessTiers, when not empty, price every load and store by the size
+	// of the memory, on top of Costs[ClassLoad] and Costs[ClassStore]:
+	// each run charges, besides its static cost, its number of loads and
+	// stores times the price AccessCost gives for the memory's size. The
+	// price is kept in a second appended global (AccessPriceGlobalName),
+	// which the host sets before a call and the rewrite recomputes after
+	// every memory.grow (a grow then ends a run, so the accesses after it
+	// pay the new price). A dependent load waits for wherever its address
+	// is in the cache hierarchy, and how far that can be is bounded by the
+	// memory's size: a load that chases pointers at random through 16 MiB
+	// waits for main memory and its page walk, one through 16 KiB for the
+	// L1 cache. Tiers are sorted by MaxPages, strictly ascending; at most
+	// MaxAccessTiers, each Cost at most MaxAccessCost.
+	AccessTiers []AccessTier
 	// InitialGas is the value hermetic_gas has when the module is
 	// instantiated, i.e. the budget of a start function or of start functions
 	// the host runs during instantiation (wazero's WithStartFunctions) before
 	// it can set the global. Zero makes any such code trap immediately.
 	InitialGas uint64
+}
+
+// AccessTier is the price of a load or store while the memory has at most
+// MaxPages 64 KiB pages. The last tier's price also holds beyond its
+// MaxPages.
+type AccessTier struct {
+	MaxPages uint32
+	Cost     uint64
+}
+
+// Limits of Config.AccessTiers: they keep the charge of a run, its number
+// of accesses times the price, from overflowing.
+const (
+	MaxAccessTiers = 16
+	MaxAccessCost  = 1 << 24
+)
+
+// AccessPriceGlobalName is the export name of the global that holds the
+// current price of a load or store when Config.AccessTiers is set.
+const AccessPriceGlobalName = "hermetic_access_price"
+
+// AccessCost is the price tiers give a load or store while the memory has
+// pages 64 KiB pages: the Cost of the first tier whose MaxPages is at
+// least pages, or of the last tier; 0 without tiers.
+func AccessCost(tiers []AccessTier, pages uint32) uint64 {
+	for _, t := range tiers {
+		if pages <= t.MaxPages {
+			return t.Cost
+		}
+	}
+	if len(tiers) == 0 {
+		return 0
+	}
+	return tiers[len(tiers)-1].Cost
+}
+
+func (c *Config) checkAccessTiers() error {
+	if len(c.AccessTiers) > MaxAccessTiers {
+		return fmt.Errorf("%w: %d access tiers, at most %d", ErrConfig, len(c.AccessTiers), MaxAccessTiers)
+	}
+	for i, t := range c.AccessTiers {
+		if t.Cost > MaxAccessCost {
+			return fmt.Errorf("%w: access tier %d costs %d, at most %d", ErrConfig, i, t.Cost, MaxAccessCost)
+		}
+		if i > 0 && t.MaxPages <= c.AccessTiers[i-1].MaxPages {
+			return fmt.Errorf("%w: access tiers not sorted by MaxPages", ErrConfig)
+		}
+	}
+	return nil
 }
 
 // DefaultConfig charges 1 per instruction, 1024 per 64 KiB page grown and 1
@@ -202,6 +265,10 @@ type Info struct {
 	GasGlobal string
 	// GasGlobalIndex is its index in the global index space.
 	GasGlobalIndex uint32
+	// AccessPriceGlobal is the export name of the access price global
+	// (AccessPriceGlobalName), at GasGlobalIndex+1; empty when the Config
+	// has no AccessTiers.
+	AccessPriceGlobal string
 	// ExportedGlobals are the names of the exports added for globals that
 	// were not exported ("hermetic_global_<index>"), in index order.
 	ExportedGlobals []string

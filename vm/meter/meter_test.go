@@ -582,3 +582,75 @@ func TestStateOps(t *testing.T) {
 		})
 	}
 }
+
+func TestAccessTiers(t *testing.T) {
+	tiers := []AccessTier{{MaxPages: 1, Cost: 10}, {MaxPages: 4, Cost: 100}, {MaxPages: 16, Cost: 1000}}
+	for _, tc := range []struct {
+		pages uint32
+		want  uint64
+	}{{0, 10}, {1, 10}, {2, 100}, {4, 100}, {5, 1000}, {16, 1000}, {17, 1000}, {math.MaxUint32, 1000}} {
+		require.Equal(t, tc.want, AccessCost(tiers, tc.pages), "pages %d", tc.pages)
+	}
+	require.Zero(t, AccessCost(nil, 7))
+
+	v := newVM(t)
+	out, info := mustInstrument(t, modAccess, Config{AccessTiers: tiers})
+	require.Equal(t, AccessPriceGlobalName, info.AccessPriceGlobal)
+	m := v.instantiate(t, out)
+	price, ok := m.ExportedGlobal(AccessPriceGlobalName).(api.MutableGlobal)
+	require.True(t, ok)
+	require.Equal(t, uint64(1000), price.Get(), "before the host sets it, the highest price")
+
+	tests := []struct {
+		name    string
+		fn      string
+		arg     uint64
+		price   uint64 // set by the host before the call
+		wantGas uint64
+		after   uint64 // the price after the call
+	}{
+		{"two loads at the first tier", "load2", 8, 10, 6 + 2*10, 10},
+		{"two loads at a price the host set", "load2", 8, 100, 6 + 2*100, 100},
+		{"grow within the tier", "growload", 0, 10, 9 + 2*10, 10},
+		{"grow to the second tier", "growload", 2, 10, 9 + 2*100, 100},
+		{"grow past the last tier", "growload", 20, 100, 9 + 2*1000, 1000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := v.instantiate(t, out)
+			price := m.ExportedGlobal(AccessPriceGlobalName).(api.MutableGlobal)
+			price.Set(tc.price)
+			_, used, err := call(t, m, 1<<40, tc.fn, tc.arg)
+			require.NoError(t, err)
+			require.Equal(t, tc.wantGas, used)
+			require.Equal(t, tc.after, price.Get())
+
+			// Exactly enough gas succeeds, one less traps.
+			m = v.instantiate(t, out)
+			m.ExportedGlobal(AccessPriceGlobalName).(api.MutableGlobal).Set(tc.price)
+			_, _, err = call(t, m, tc.wantGas-1, tc.fn, tc.arg)
+			require.ErrorContains(t, err, "unreachable")
+		})
+	}
+
+	// Without tiers nothing is added, and the accesses cost their class.
+	out, info = mustInstrument(t, modAccess, Config{})
+	require.Empty(t, info.AccessPriceGlobal)
+	m = v.instantiate(t, out)
+	require.Nil(t, m.ExportedGlobal(AccessPriceGlobalName))
+	_, used, err := call(t, m, 1<<40, "load2", 8)
+	require.NoError(t, err)
+	require.Equal(t, uint64(6), used)
+}
+
+func TestAccessTiersRejected(t *testing.T) {
+	for name, tiers := range map[string][]AccessTier{
+		"unsorted":  {{MaxPages: 4, Cost: 1}, {MaxPages: 2, Cost: 2}},
+		"duplicate": {{MaxPages: 4, Cost: 1}, {MaxPages: 4, Cost: 2}},
+		"too dear":  {{MaxPages: 4, Cost: MaxAccessCost + 1}},
+		"too many":  make([]AccessTier, MaxAccessTiers+1),
+	} {
+		_, _, err := Instrument(modAccess, Config{AccessTiers: tiers})
+		require.ErrorIs(t, err, ErrConfig, name)
+	}
+}

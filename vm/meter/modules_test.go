@@ -127,5 +127,14 @@ var modCtl = simple([][]byte{tI32, tI32I32}, -1,
 var testModules = map[string][]byte{
 	"ctl": modCtl,
 	"add": modAdd, "count": modCount, "spin": modSpin, "grow": modGrow, "nan": modNaN,
-	"globals": modGlobals, "bare": modBare, "mix": modMix,
+	"globals": modGlobals, "bare": modBare, "mix": modMix, "access": modAccess,
 }
+
+// modAccess: load2(p) = mem[p] + mem[p] (two loads in one run: 6
+// instructions); growload(n) grows the memory by n pages, then loads
+// address 0 and stores it at 4 (a run of local.get and memory.grow, then
+// one of drop, i32.const, i32.const, i32.load, i32.store, i32.const, end:
+// 2 + 7 instructions, 2 accesses at the new price). Memory: 1 page.
+var modAccess = simple([][]byte{tI32I32}, 1,
+	fn{typ: 0, export: "load2", code: []byte{0x20, 0, 0x28, 2, 0, 0x20, 0, 0x28, 2, 0, 0x6a, 0x0b}},
+	fn{typ: 0, export: "growload", code: []byte{0x20, 0, 0x40, 0, 0x1a, 0x41, 4, 0x41, 0, 0x28, 2, 0, 0x36, 2, 0, 0x41, 0, 0x0b}})
