@@ -182,6 +182,13 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 		if err := a.loadMeta(tree); err != nil {
 			return nil, fmt.Errorf("load chain metadata at height %d: %w", tree.Version(), err)
 		}
+		if a.compute != nil {
+			// Stored code, compiled in the background rather than by
+			// the first block that calls it.
+			if err := a.compute.CompileAll(tree); err != nil {
+				return nil, fmt.Errorf("compile stored code: %w", err)
+			}
+		}
 	}
 	return a, nil
 }

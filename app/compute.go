@@ -15,6 +15,7 @@ import (
 	"github.com/hermetic-chain/hermetic/state"
 	"github.com/hermetic-chain/hermetic/tx"
 	"github.com/hermetic-chain/hermetic/vm"
+	"github.com/hermetic-chain/hermetic/vm/meter"
 )
 
 // Gas of the compute module on top of what the VM meters (docs/gas.md).
@@ -24,17 +25,15 @@ const (
 	// gas about 1 ns.
 	VMGasPerGas = 10
 	// GasStoreCodePerByte is charged per byte of the uncompressed module
-	// for what every upload does in its block: unpacking, instrumenting and
-	// validating it (vm.VM.Validate: 0.17 µs a byte for the Go token,
-	// store/go-token).
+	// before anything else is done with it: unpacking, instrumenting and
+	// validating it take about 0.2 µs a byte (vm.UploadCost;
+	// store/go-token). Once the module is validated, the upload is charged
+	// what the model says its validation took beyond that (large functions
+	// take longer a byte) and, if the block compiles it
+	// (compute.SyncCompileMax), GasCompileCodeFlat plus one unit a ns of its
+	// estimated compile time (store/wat, store/wat-200KiB).
 	GasStoreCodePerByte = 200
-	// GasCompileCodePerByte and GasCompileCodeFlat are charged on top for a
-	// module of at most compute.SyncCompileMax bytes, which the block
-	// compiles to machine code (1.1-1.2 µs a byte, store/wat-256KiB); a
-	// larger one is compiled in the background, outside any block, and
-	// queued for it instead (compute.CompileBytesPerSecond).
-	GasCompileCodePerByte = 1_300
-	GasCompileCodeFlat    = 2_000_000
+	GasCompileCodeFlat  = 2_000_000
 	// GasContractCall: the enclave opens the input and seals the outputs,
 	// the keeper reads the contract and code records, the VM takes a pooled
 	// instance and passes env and info (call/wat-confidential).
@@ -136,12 +135,25 @@ func remaining(m *GasMeter) uint64 {
 // the block (as the Cosmos SDK's CheckTx runs only its ante handler).
 // Their gas is charged in the block.
 
-// StoreCodeGas is the gas an upload of a module of size bytes
-// (uncompressed) is charged for the module, besides the transaction's own.
-func StoreCodeGas(size int) uint64 {
-	gas := GasStoreCodePerByte * uint64(size)
-	if size <= compute.SyncCompileMax {
-		gas += GasCompileCodeFlat + GasCompileCodePerByte*uint64(size)
+// StoreCodeGas is the gas an upload of the module wasm (uncompressed) is
+// charged for the module, besides the transaction's own; an error if the
+// module does not instrument (the chain refuses it).
+func StoreCodeGas(wasm []byte) (uint64, error) {
+	_, info, err := meter.Instrument(wasm, vm.MeterConfig())
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", vm.ErrInvalidCode, err)
+	}
+	validate, compile := vm.UploadCost(info.BodySizes)
+	return uploadGas(len(wasm), validate, compile), nil
+}
+
+// uploadGas is what a module of size bytes whose validation and
+// compilation take validate and compile costs: the per-byte price, or what
+// validating took if more, and the compilation if the block does it.
+func uploadGas(size int, validate, compile time.Duration) uint64 {
+	gas := max(GasStoreCodePerByte*uint64(size), uint64(validate))
+	if compile > 0 && compile <= compute.SyncCompileMax {
+		gas += GasCompileCodeFlat + uint64(compile)
 	}
 	return gas
 }
@@ -159,13 +171,17 @@ func handleStoreCode(a *App, env *txEnv, s state.Store, signer keys.Address, m *
 	if wasm, err := vm.Unpack(m.WASM, vm.DefaultMaxCodeSize); err == nil {
 		size = max(size, len(wasm)) // compilation works on the uncompressed module
 	}
-	if err := meter.Consume(StoreCodeGas(size), "store code"); err != nil {
+	upfront := GasStoreCodePerByte * uint64(size)
+	if err := meter.Consume(upfront, "store code"); err != nil {
 		return msgResult{}, err
 	}
 	if env.check {
 		return msgResult{}, nil
 	}
-	id, info, err := k.StoreCode(context.Background(), st, a.computeBlock(env.block), m.Sender, m.WASM)
+	charge := func(validate, compile time.Duration) error {
+		return meter.Consume(uploadGas(size, validate, compile)-upfront, "validate and compile code")
+	}
+	id, info, err := k.StoreCode(context.Background(), st, a.computeBlock(env.block), m.Sender, m.WASM, charge)
 	if err != nil {
 		return msgResult{}, err
 	}

@@ -26,10 +26,15 @@ import (
 const ContractGasLimit = 3_000_000
 
 // StoreCodeGasLimit is the gas limit StoreCode gives an upload of n bytes
-// (gzipped or not) whose module is size bytes uncompressed: the
-// transaction's bytes, the code's, and ContractGasLimit for the rest.
-func StoreCodeGasLimit(n, size int) uint64 {
-	return uint64(ContractGasLimit+app.GasTxPerByte*n) + app.StoreCodeGas(size)
+// (gzipped or not) of the module raw (uncompressed): the transaction's
+// bytes, the code's (app.StoreCodeGas), and ContractGasLimit for the rest.
+// A module the chain would refuse gets the gas of its bytes alone.
+func StoreCodeGasLimit(n int, raw []byte) uint64 {
+	code, err := app.StoreCodeGas(raw)
+	if err != nil {
+		code = app.GasStoreCodePerByte * uint64(len(raw))
+	}
+	return uint64(ContractGasLimit+app.GasTxPerByte*n) + code
 }
 
 // CodeInfo returns stored code's info.
@@ -92,9 +97,9 @@ func (c *Client) contractTx(ctx context.Context, key keys.PrivKey, m tx.Msg, ses
 // StoreCode uploads a contract module, gzipped (as the chain accepts) if it
 // is not already.
 func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o TxOptions) (ContractResult, error) {
-	size := len(wasm) // the chain charges per byte of the uncompressed module
-	if raw, err := vm.Unpack(wasm, vm.DefaultMaxCodeSize); err == nil {
-		size = len(raw)
+	raw := wasm // the chain charges for the uncompressed module
+	if r, err := vm.Unpack(wasm, vm.DefaultMaxCodeSize); err == nil {
+		raw = r
 	}
 	if !bytes.HasPrefix(wasm, []byte{0x1f, 0x8b}) {
 		var buf bytes.Buffer
@@ -108,7 +113,7 @@ func (c *Client) StoreCode(ctx context.Context, key keys.PrivKey, wasm []byte, o
 		wasm = buf.Bytes()
 	}
 	if o.GasLimit == 0 {
-		o.GasLimit = StoreCodeGasLimit(len(wasm), size)
+		o.GasLimit = StoreCodeGasLimit(len(wasm), raw)
 	}
 	out, data, err := c.contractTx(ctx, key, &tx.MsgStoreCode{Sender: key.PubKey().Address(), WASM: wasm}, nil, o)
 	if err != nil {

@@ -3,6 +3,7 @@ package compute
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -14,18 +15,19 @@ import (
 // Uploads and compilation.
 //
 // Compiling a module to machine code takes about 1.1 µs a byte on the
-// reference machine (docs/gas.md): a Go contract of 4 MB takes 4-5 s, far
-// more than a block may. So a block only validates what it stores
-// (vm.VM.Validate: decoding, instrumenting and wazero's validation, about
-// 0.17 µs a byte, which the upload's gas pays), and compiles there only
-// modules of at most SyncCompileMax bytes, whose compilation the upload also
-// pays. A larger module is compiled in the background on every node once its
-// block is final, and contracts can be made from it from its CodeInfo.ReadyAt
-// on: the block time at which a node that compiles CompileBytesPerSecond has
-// compiled it, after every deferred module stored before it. ReadyAt is in
-// the state, so every node refuses an early instantiate alike; a node that
-// has not finished by then waits for its compiler in the block that needs
-// the code.
+// reference machine, and more for large functions (vm.UploadCost): a Go
+// contract of 4 MB takes 4-5 s, far more than a block may. So a block only
+// validates what it stores (vm.VM.Validate: decoding, instrumenting and
+// wazero's validation, about 0.2 µs a byte, which the upload's gas pays),
+// and compiles there only modules whose vm.Code.CompileCost is at most
+// SyncCompileMax, whose compilation the upload also pays. A larger module
+// is compiled in the background on every node once its block is final, and
+// contracts can be made from it from its CodeInfo.ReadyAt on: the block time
+// by which a node compiling at 100/CompileSlowdownPercent of the reference
+// machine's speed has compiled it, after every deferred module stored before it.
+// ReadyAt is in the state, so every node refuses an early instantiate
+// alike; a node that has not finished by then waits for its compiler in the
+// block that needs the code.
 //
 // What a stranger can take this way is bounded by the queue: ReadyAt is
 // never more than MaxCompileBacklog after the block that stores the code
@@ -33,13 +35,13 @@ import (
 // MaxCompileBacklog of compilation waiting, and one core compiles while the
 // other keeps consensus going.
 const (
-	// SyncCompileMax is the largest module (uncompressed) compiled in the
-	// block that stores it: about 0.3 s of compilation.
-	SyncCompileMax = 256 << 10
-	// CompileBytesPerSecond is the compile rate ReadyAt assumes: about half
-	// of what one core of the reference machine compiles (3.9 MB in 4.1-4.8
-	// s), leaving room for a node busier than that.
-	CompileBytesPerSecond = 512 << 10
+	// SyncCompileMax is the largest estimated compile time of a module
+	// compiled in the block that stores it.
+	SyncCompileMax = 250 * time.Millisecond
+	// CompileSlowdownPercent is how much slower than the reference
+	// machine ReadyAt lets a node compile: ReadyAt is CompileSlowdownPercent
+	// % of the module's CompileCost after the queue's end.
+	CompileSlowdownPercent = 150
 	// MaxCompileBacklog bounds how far after its block a stored module's
 	// ReadyAt may be.
 	MaxCompileBacklog = 60 * time.Second
@@ -58,9 +60,10 @@ var (
 	ErrCompileBacklog = errors.New("too much code waiting to be compiled")
 )
 
-// readyAt queues a deferred module of size bytes stored at block time now
-// and returns when it is ready, or ErrCompileBacklog.
-func readyAt(s state.Store, now time.Time, size int) (time.Time, error) {
+// readyAt queues a deferred module whose compilation takes cost (on the
+// reference machine) stored at block time now and returns when it is
+// ready, or ErrCompileBacklog.
+func readyAt(s state.Store, now time.Time, cost time.Duration) (time.Time, error) {
 	start := now
 	bz, err := s.Get([]byte{keyCompileQueueEnd})
 	if err != nil {
@@ -71,7 +74,7 @@ func readyAt(s state.Store, now time.Time, size int) (time.Time, error) {
 			start = end
 		}
 	}
-	ready := start.Add(time.Duration(size) * time.Second / CompileBytesPerSecond).UTC()
+	ready := start.Add(cost * CompileSlowdownPercent / 100).UTC()
 	if wait := ready.Sub(now); wait > MaxCompileBacklog {
 		return time.Time{}, fmt.Errorf("%w: this module would be ready in %s, the queue holds at most %s; send it again after %s",
 			ErrCompileBacklog, wait.Round(time.Second), MaxCompileBacklog, start.Add(MaxCompileBacklog-wait).UTC().Format(time.RFC3339))
@@ -111,6 +114,47 @@ func (k *Keeper) CompileStored(s state.Store) {
 		}
 		k.compiles.start(c, k.compile)
 	}
+}
+
+// CompileAll starts compiling, in the background, every module s holds:
+// for a node that starts on a chain with stored code, which it would
+// otherwise compile in the block that first calls it. Modules are compiled
+// in the order of their code ids.
+func (k *Keeper) CompileAll(s state.Store) error {
+	it, err := s.Iterator([]byte{prefixCode}, []byte{prefixCode + 1}, false)
+	if err != nil {
+		return err
+	}
+	var codes []storedCode
+	for ; it.Valid(); it.Next() {
+		key := it.Key()
+		if len(key) != 9 {
+			continue
+		}
+		var info CodeInfo
+		if err := json.Unmarshal(it.Value(), &info); err != nil {
+			it.Close()
+			return fmt.Errorf("decode code %x: %w", key[1:], err)
+		}
+		h, err := info.Hash()
+		if err != nil {
+			it.Close()
+			return err
+		}
+		codes = append(codes, storedCode{id: binary.BigEndian.Uint64(key[1:]), hash: h})
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, c := range codes {
+		wasm, err := s.Get(u64key(prefixCodeBytes, c.id))
+		if err != nil {
+			return err
+		}
+		c.wasm = wasm
+		k.compiles.start(c, k.compile)
+	}
+	return nil
 }
 
 // compile compiles wasm in the VM, as the background compiler does.

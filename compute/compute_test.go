@@ -109,7 +109,7 @@ func newFixture(t testing.TB) *fixture {
 	require.NoError(t, f.s.Set(append([]byte{0x01}, f.alice[:]...), binary.BigEndian.AppendUint64(nil, 1000)))
 	bin, err := wat.Compile(contractWAT(f.payee.String()))
 	require.NoError(t, err)
-	id, info, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, bin)
+	id, info, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, bin, noCharge)
 	require.NoError(t, err)
 	f.codeID = id
 	f.hash, err = info.Hash()
@@ -315,7 +315,7 @@ func TestContractCallsContract(t *testing.T) {
 		Msg: []byte(`{}`), Plaintext: true, Funds: tx.Coin{Denom: tx.Denom, Amount: 50}}, 10_000_000)
 	require.NoError(t, err)
 
-	id, info, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, staticContract(t, callMsg(callee, `{"go":{}}`)))
+	id, info, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, staticContract(t, callMsg(callee, `{"go":{}}`)), noCharge)
 	require.NoError(t, err)
 	hash, err := info.Hash()
 	require.NoError(t, err)
@@ -336,7 +336,7 @@ func TestContractCallsContract(t *testing.T) {
 
 	// A contract that calls itself stops at the depth limit.
 	self := Address(id+1, 3)
-	sid, _, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, staticContract(t, callMsg(self, `{}`)))
+	sid, _, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, staticContract(t, callMsg(self, `{}`)), noCharge)
 	require.NoError(t, err)
 	got, _, err := f.k.Instantiate(ctx, f.s, f.block, &tx.MsgInstantiate{Sender: f.alice, CodeID: sid, Label: "loop", Msg: []byte(`{}`), Plaintext: true}, 10_000_000)
 	require.NoError(t, err)
@@ -356,7 +356,7 @@ func TestReplies(t *testing.T) {
 	require.NoError(t, err)
 	replied := `{"ok":{"messages":[],"attributes":[{"key":"replied","value":"yes"}],"events":[],"data":"cmVwbGllZA=="}}`
 	deploy := func(msg, replyOn string) (keys.ContractAddress, [32]byte) {
-		id, info, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, replyContract(t, callMsgReply(callee, msg, replyOn), replied))
+		id, info, err := f.k.StoreCode(ctx, f.s, f.block, f.alice, replyContract(t, callMsgReply(callee, msg, replyOn), replied), noCharge)
 		require.NoError(t, err)
 		hash, err := info.Hash()
 		require.NoError(t, err)

@@ -75,7 +75,7 @@ func newTenants(t *testing.T) *tenants {
 
 	wasm := contracttest.Build(t, "../contracts/token")
 	deploy := func(org keys.Address, label, name, symbol, balance string) keys.ContractAddress {
-		id, info, err := f.k.StoreCode(tn.ctx, f.s, f.block, org, wasm)
+		id, info, err := f.k.StoreCode(tn.ctx, f.s, f.block, org, wasm, noCharge)
 		require.NoError(t, err)
 		require.True(t, info.ReadyAt.After(f.block.Time), "a Go contract is compiled in the background")
 		f.k.CompileStored(f.s)
@@ -433,7 +433,7 @@ func (tn *tenants) deployProbe(t *testing.T, initKey []byte) keys.ContractAddres
 	t.Helper()
 	bin, err := wat.Compile(probeWAT())
 	require.NoError(t, err)
-	id, _, err := tn.f.k.StoreCode(tn.ctx, tn.f.s, tn.f.block, tn.orgB, bin)
+	id, _, err := tn.f.k.StoreCode(tn.ctx, tn.f.s, tn.f.block, tn.orgB, bin, noCharge)
 	require.NoError(t, err)
 	addr, _, err := tn.f.k.Instantiate(tn.ctx, tn.f.s, tn.f.block, &tx.MsgInstantiate{Sender: tn.orgB, CodeID: id, Label: "org-b/probe",
 		Msg: initKey, Plaintext: true}, isoGas)
@@ -682,7 +682,7 @@ func TestIsolationSubMessageActsAsCaller(t *testing.T) {
 	tn := newTenants(t)
 	thief := tn.orgB
 	deploy := func(msg string) (keys.ContractAddress, [32]byte) {
-		id, info, err := tn.f.k.StoreCode(tn.ctx, tn.f.s, tn.f.block, tn.orgB, staticContract(t, callMsg(tn.x, msg)))
+		id, info, err := tn.f.k.StoreCode(tn.ctx, tn.f.s, tn.f.block, tn.orgB, staticContract(t, callMsg(tn.x, msg)), noCharge)
 		require.NoError(t, err)
 		hash, err := info.Hash()
 		require.NoError(t, err)

@@ -171,11 +171,15 @@ func setJSON(s state.Store, key []byte, v any) error {
 }
 
 // StoreCode validates and stores a module and returns its code id. A
-// module of at most SyncCompileMax bytes is compiled here, in the block,
-// and can be used at once; a larger one only validated, and compiled in the
-// background once the block is final (CompileStored), with a ReadyAt that
-// the compile queue gives it (readyAt).
-func (k *Keeper) StoreCode(ctx context.Context, s state.Store, b Block, creator keys.Address, upload []byte) (uint64, CodeInfo, error) {
+// module whose estimated compile time is at most SyncCompileMax is compiled
+// here, in the block, and can be used at once; a larger one only
+// validated, and compiled in the background once the block is final
+// (CompileStored), with a ReadyAt that the compile queue gives it. charge is
+// called once the module is validated, before it is compiled, with what
+// validating took and what compiling here will take (zero if deferred), as
+// the model estimates them (vm.Code): it takes the gas for them, and its
+// error fails the upload.
+func (k *Keeper) StoreCode(ctx context.Context, s state.Store, b Block, creator keys.Address, upload []byte, charge func(validate, compile time.Duration) error) (uint64, CodeInfo, error) {
 	code, err := k.vm.Validate(ctx, upload)
 	if err != nil {
 		return 0, CodeInfo{}, err
@@ -185,11 +189,16 @@ func (k *Keeper) StoreCode(ctx context.Context, s state.Store, b Block, creator 
 		return 0, CodeInfo{}, err
 	}
 	info := CodeInfo{CodeHash: fmt.Sprintf("%x", code.Hash), Creator: creator, Size: code.Size, Capabilities: code.Capabilities, EntryPoints: code.EntryPoints}
-	deferred := code.Size > SyncCompileMax
+	deferred := code.CompileCost > SyncCompileMax
+	compileHere := code.CompileCost
 	if deferred {
-		if info.ReadyAt, err = readyAt(s, b.Time, code.Size); err != nil {
+		compileHere = 0
+		if info.ReadyAt, err = readyAt(s, b.Time, code.CompileCost); err != nil {
 			return 0, CodeInfo{}, err
 		}
+	}
+	if err := charge(code.ValidateCost, compileHere); err != nil {
+		return 0, CodeInfo{}, err
 	}
 	id, err := nextCounter(s, keyLastCodeID)
 	if err != nil {

@@ -147,6 +147,7 @@ func Instrument(wasm []byte, cfg Config) (out []byte, info Info, err error) {
 		return nil, Info{}, fmt.Errorf("%w: %d functions declared but no code section", ErrMalformed, len(m.funcTypes))
 	}
 	info.Functions = len(m.funcTypes)
+	info.BodySizes = ins.bodySizes
 	info.Charges = ins.charges
 	for name := range ins.state {
 		info.StateOps = append(info.StateOps, name)
@@ -182,11 +183,12 @@ type instrumenter struct {
 	charges int
 	state   map[string]bool // names of the state instructions met
 
-	instrs  []instr
-	ctl     []ctlEntry
-	runCost []uint64
-	runMem  []uint64 // loads and stores per run, when priced
-	scratch []byte
+	instrs    []instr
+	ctl       []ctlEntry
+	runCost   []uint64
+	runMem    []uint64 // loads and stores per run, when priced
+	bodySizes []int
+	scratch   []byte
 }
 
 // code rewrites the code section.
@@ -213,6 +215,7 @@ func (ins *instrumenter) code(s section) ([]byte, error) {
 			return nil, fmt.Errorf("function %d: %w", fidx, err)
 		}
 		params := ins.m.typeParams[ins.m.funcTypes[i]]
+		ins.bodySizes = append(ins.bodySizes, len(body))
 		nb, err := ins.function(body, bodyOff, fidx, params)
 		if err != nil {
 			return nil, err

@@ -278,6 +278,11 @@ type Info struct {
 	GlobalNames []string
 	// Functions is the number of function bodies instrumented.
 	Functions int
+	// BodySizes are the sizes in bytes of the function bodies as given
+	// (before instrumentation), in order: what compiling them costs
+	// depends on them (an optimising compiler takes more than linear time
+	// in a function's size).
+	BodySizes []int
 	// Charges is the number of static gas charges inserted.
 	Charges int
 	// StateOps names, sorted and once each, the instructions the module
