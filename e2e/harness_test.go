@@ -155,11 +155,14 @@ func loopbackBase(t *testing.T, n int) net.IP {
 	return nil
 }
 
-// waitHeight waits until the node's API reports at least height h.
+// waitHeight waits until the node's API reports at least height h and
+// that it is not catching up.
 func waitHeight(ctx context.Context, c *client.Client, h int64) (int64, error) {
 	for {
 		st, err := c.Status(ctx)
-		if err == nil && st.LatestHeight >= h {
+		// A node that is still catching up (block sync) refuses
+		// broadcasts: it is not ready for a test that sends.
+		if err == nil && st.LatestHeight >= h && !st.CatchingUp {
 			return st.LatestHeight, nil
 		}
 		select {
