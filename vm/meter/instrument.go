@@ -520,6 +520,12 @@ func (ins *instrumenter) accessCharge(out []byte, c, n uint64, cost uint32) []by
 	}
 	out = append(out, 0x7c, 0x21) // i64.add; local.set
 	out = appendU32(out, cost)
+	return ins.takeLocal(out, cost)
+}
+
+// takeLocal appends the charge of the i64 in local cost: out of gas if the
+// counter holds less, else subtracted from it.
+func (ins *instrumenter) takeLocal(out []byte, cost uint32) []byte {
 	out = append(out, 0x23)
 	out = appendU32(out, ins.gas)
 	out = append(out, 0x20)
@@ -566,17 +572,7 @@ func (ins *instrumenter) dynCharge(out []byte, unit uint64, tmp, cost uint32) []
 	out = appendS64(out, int64(unit))
 	out = append(out, 0x7e, 0x21)
 	out = appendU32(out, cost)
-	out = append(out, 0x23)
-	out = appendU32(out, ins.gas)
-	out = append(out, 0x20)
-	out = appendU32(out, cost)
-	out = ins.outOfGas(append(out, 0x54))
-	out = append(out, 0x23)
-	out = appendU32(out, ins.gas)
-	out = append(out, 0x20)
-	out = appendU32(out, cost)
-	out = append(out, 0x7d, 0x24)
-	out = appendU32(out, ins.gas)
+	out = ins.takeLocal(out, cost)
 	out = append(out, 0x20)
 	return appendU32(out, tmp)
 }
