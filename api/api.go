@@ -66,6 +66,9 @@ type Server struct {
 	// budget bounds the time all contract queries together take:
 	// opts.QueryTimePerSecond.
 	budget *queryBudget
+	// broadcastBytes counts the large broadcast bodies in flight:
+	// opts.BroadcastBytes.
+	broadcastBytes byteBudget
 }
 
 // New returns the API handler over chain and consensus, with the limits of
@@ -73,7 +76,8 @@ type Server struct {
 func New(chain Chain, consensus Consensus, log *slog.Logger, o Options) *Server {
 	o = o.WithDefaults()
 	s := &Server{chain: chain, consensus: consensus, log: log, mux: http.NewServeMux(), opts: o,
-		queries: make(chan struct{}, o.MaxConcurrentQueries), budget: newQueryBudget(o.QueryTimePerSecond, o.QueryTimeout)}
+		queries: make(chan struct{}, o.MaxConcurrentQueries), budget: newQueryBudget(o.QueryTimePerSecond, o.QueryTimeout),
+		broadcastBytes: byteBudget{limit: o.BroadcastBytes}}
 	s.mux.HandleFunc("GET /hermetic/v1/status", s.status)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}", s.account)
 	s.mux.HandleFunc("GET /hermetic/v1/accounts/{address}/balance", s.balance)
@@ -361,6 +365,17 @@ type BroadcastRequest struct {
 }
 
 func (s *Server) broadcast(w http.ResponseWriter, r *http.Request) {
+	if size := r.ContentLength; size < 0 || size > SmallBroadcastBody {
+		if size < 0 || size > MaxBroadcastBody {
+			size = MaxBroadcastBody // unannounced, or refused with 413 below
+		}
+		if !s.broadcastBytes.take(size) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("%w: %d MiB of large transactions being received, try again shortly", ErrBusy, s.opts.BroadcastBytes>>20))
+			return
+		}
+		defer s.broadcastBytes.give(size)
+	}
 	var req BroadcastRequest
 	if err := decodeJSON(w, r, MaxBroadcastBody, &req); err != nil {
 		writeBodyError(w, err)

@@ -256,3 +256,59 @@ func TestOptionsDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestBroadcastBytes: large broadcast bodies being received count against
+// Options.BroadcastBytes by their announced length (the largest when none
+// is announced); one more is refused at once with 503, while a small
+// transaction is never held back by them.
+func TestBroadcastBytes(t *testing.T) {
+	const large = 1 << 20
+	s := newTestServer(echoChain(), Options{BroadcastBytes: 2 * large})
+	body := func(n int) string {
+		tx := base64.StdEncoding.EncodeToString(make([]byte, n))
+		return `{"tx":"` + tx + `","mode":"sync"}`
+	}
+	big := body(large*3/4 - 64) // just under 1 MiB of JSON
+	small := body(300)
+	require.Less(t, int64(len(big)), int64(large)+1)
+
+	// Two large bodies arrive slowly and hold the budget.
+	var wg sync.WaitGroup
+	writers := make([]*io.PipeWriter, 2)
+	for i := range writers {
+		r, w := io.Pipe()
+		writers[i] = w
+		wg.Go(func() {
+			status, msg, _ := post(s, "/hermetic/v1/txs", r, large)
+			assert.Equal(t, http.StatusOK, status, msg)
+		})
+	}
+	require.Eventually(t, func() bool {
+		s.broadcastBytes.mu.Lock()
+		defer s.broadcastBytes.mu.Unlock()
+		return s.broadcastBytes.used == 2*large
+	}, 5*time.Second, time.Millisecond)
+
+	status, msg, h := post(s, "/hermetic/v1/txs", strings.NewReader(big), int64(len(big)))
+	require.Equal(t, http.StatusServiceUnavailable, status, msg)
+	require.Equal(t, "1", h.Get("Retry-After"))
+	require.Contains(t, msg, "node busy")
+	req := httptest.NewRequest(http.MethodPost, "/hermetic/v1/txs", strings.NewReader(small))
+	req.ContentLength = -1 // unannounced (chunked): counted as the largest body
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+	status, msg, _ = post(s, "/hermetic/v1/txs", strings.NewReader(small), int64(len(small)))
+	require.Equal(t, http.StatusOK, status, msg)
+
+	// Once they have arrived, the budget is free again.
+	pad := big + strings.Repeat(" ", large-len(big))
+	for _, w := range writers {
+		_, err := io.WriteString(w, pad)
+		require.NoError(t, err)
+		require.NoError(t, w.Close())
+	}
+	wg.Wait()
+	status, msg, _ = post(s, "/hermetic/v1/txs", strings.NewReader(big), int64(len(big)))
+	require.Equal(t, http.StatusOK, status, msg)
+}

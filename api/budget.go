@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -48,4 +49,28 @@ func (b *queryBudget) charge(now time.Time, took time.Duration) {
 	if n > 0 {
 		b.lim.ReserveN(now, n)
 	}
+}
+
+// byteBudget counts bytes in use against a limit; a take that would go
+// beyond it fails at once.
+type byteBudget struct {
+	mu    sync.Mutex
+	limit int64
+	used  int64
+}
+
+func (b *byteBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.limit {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *byteBudget) give(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
 }

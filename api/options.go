@@ -30,6 +30,14 @@ const (
 	// an eighth of the machine (a permit query of the token takes about a
 	// millisecond, so some 125 per second per CPU).
 	DefaultQueryTimePerCPU = 125 * time.Millisecond
+	// DefaultBroadcastBytes is the default of Options.BroadcastBytes.
+	DefaultBroadcastBytes = 64 << 20
+	// SmallBroadcastBody is the largest broadcast body that
+	// Options.BroadcastBytes does not count: a thousand connections (the
+	// API's cap) of such bodies hold 64 MiB at most, and an honest
+	// transaction — a transfer, a contract call — is far below it, so no
+	// flood of large bodies can keep it out.
+	SmallBroadcastBody = 64 << 10
 )
 
 // Options tune the API's limits. The zero value of a field takes its
@@ -57,6 +65,13 @@ type Options struct {
 	// once; this bounds how much of the machine they take over time, which
 	// is what keeps looping queries from slowing blocks down.
 	QueryTimePerSecond time.Duration
+	// BroadcastBytes bounds the bytes of broadcast bodies larger than
+	// SmallBroadcastBody being read and handled at once, by their
+	// announced length (MaxBroadcastBody when none is announced); a
+	// broadcast that would go beyond it is refused at once with 503 and
+	// Retry-After. Default DefaultBroadcastBytes: without it, the API's
+	// thousand connections could hold about 3 GB of 2.86 MB bodies.
+	BroadcastBytes int64
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -75,6 +90,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.QueryTimePerSecond <= 0 {
 		o.QueryTimePerSecond = DefaultQueryTimePerCPU * time.Duration(runtime.NumCPU())
+	}
+	if o.BroadcastBytes <= 0 {
+		o.BroadcastBytes = DefaultBroadcastBytes
 	}
 	return o
 }

@@ -97,6 +97,9 @@ read_timeout = %q
 idle_timeout = %q
 # How long a broadcast in "commit" mode waits for its block.
 broadcast_commit_timeout = %q
+# Bytes of broadcast bodies larger than 64 KiB being received at once; one
+# more is refused with 503 and Retry-After (smaller ones are not counted).
+broadcast_bytes = %d
 # Contract queries running at once (0: half the CPUs, at least 1); one more waits 50 ms
 # for a slot, then is refused with 503 and Retry-After.
 max_concurrent_queries = %d
@@ -137,7 +140,7 @@ level = %q
 # prove nothing: true only for development and test networks.
 allow_simulated_attestation = %t
 `, c.APIAddress, l.APIMaxConnections, l.APIMaxConnectionsPerIP, l.APIReadHeaderTimeout, l.APIReadTimeout, l.APIIdleTimeout,
-		l.APIBroadcastCommitTimeout, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit, l.APIQueryTimePerSecond,
+		l.APIBroadcastCommitTimeout, l.APIBroadcastBytes, l.APIMaxConcurrentQueries, l.APIQueryTimeout, l.QueryGasLimit, l.APIQueryTimePerSecond,
 		l.Hold.PerSender, l.Hold.PerSenderBytes, l.Hold.Total, l.Hold.TotalBytes, l.Hold.ExpiryBlocks, l.FDReserve,
 		c.LogLevel, c.AllowSimulatedAttestation)
 	if err := os.WriteFile(h.HermeticConfig(), []byte(body), 0o600); err != nil {
@@ -175,6 +178,7 @@ func LoadConfig(h Home) (*Config, error) {
 	hv.SetDefault("api.read_timeout", d.APIReadTimeout)
 	hv.SetDefault("api.idle_timeout", d.APIIdleTimeout)
 	hv.SetDefault("api.broadcast_commit_timeout", d.APIBroadcastCommitTimeout)
+	hv.SetDefault("api.broadcast_bytes", d.APIBroadcastBytes)
 	hv.SetDefault("api.max_concurrent_queries", d.APIMaxConcurrentQueries)
 	hv.SetDefault("api.query_timeout", d.APIQueryTimeout)
 	hv.SetDefault("api.query_gas_limit", d.QueryGasLimit)
@@ -198,6 +202,7 @@ func LoadConfig(h Home) (*Config, error) {
 		APIReadTimeout:            hv.GetDuration("api.read_timeout"),
 		APIIdleTimeout:            hv.GetDuration("api.idle_timeout"),
 		APIBroadcastCommitTimeout: hv.GetDuration("api.broadcast_commit_timeout"),
+		APIBroadcastBytes:         hv.GetInt("api.broadcast_bytes"),
 		APIMaxConcurrentQueries:   hv.GetInt("api.max_concurrent_queries"),
 		APIQueryTimeout:           hv.GetDuration("api.query_timeout"),
 		QueryGasLimit:             hv.GetUint64("api.query_gas_limit"),

@@ -47,6 +47,9 @@ type Limits struct {
 	// take per second (api.Options.QueryTimePerSecond); 0 means
 	// api.DefaultQueryTimePerCPU per CPU.
 	APIQueryTimePerSecond time.Duration
+	// APIBroadcastBytes bounds the bytes of large broadcast bodies in
+	// flight (api.Options.BroadcastBytes).
+	APIBroadcastBytes int
 	// Hold bounds the transactions the mempool holds for an earlier
 	// sequence of their sender (app.Options.Hold).
 	Hold app.HoldLimits
@@ -110,6 +113,7 @@ func DefaultLimits() Limits {
 		APIIdleTimeout:            DefaultAPIIdleTimeout,
 		APIBroadcastCommitTimeout: DefaultAPIBroadcastCommitTimeout,
 		APIQueryTimeout:           DefaultAPIQueryTimeout,
+		APIBroadcastBytes:         api.DefaultBroadcastBytes,
 		QueryGasLimit:             app.DefaultQueryGasLimit,
 		Hold:                      app.DefaultHoldLimits(),
 		FDReserve:                 DefaultFDReserve,
@@ -137,6 +141,7 @@ func (l Limits) withDefaults() Limits {
 	setD(&l.APIIdleTimeout, d.APIIdleTimeout)
 	setD(&l.APIBroadcastCommitTimeout, d.APIBroadcastCommitTimeout)
 	setD(&l.APIQueryTimeout, d.APIQueryTimeout)
+	set(&l.APIBroadcastBytes, d.APIBroadcastBytes)
 	if l.QueryGasLimit == 0 {
 		l.QueryGasLimit = d.QueryGasLimit
 	}
@@ -162,6 +167,9 @@ func (l Limits) validate() error {
 	}
 	if l.APIQueryTimePerSecond != 0 && l.APIQueryTimePerSecond < time.Millisecond {
 		return fmt.Errorf("%w: api.query_time_per_second is %s, want 0s (the default) or at least 1ms such as \"250ms\"", ErrBadConfig, l.APIQueryTimePerSecond)
+	}
+	if l.APIBroadcastBytes < api.MaxBroadcastBody {
+		return fmt.Errorf("%w: api.broadcast_bytes is %d, want at least %d (one transaction of the largest size)", ErrBadConfig, l.APIBroadcastBytes, api.MaxBroadcastBody)
 	}
 	if l.APIMaxConcurrentQueries < 0 {
 		return fmt.Errorf("%w: api.max_concurrent_queries is %d, want 0 (half the CPUs) or more", ErrBadConfig, l.APIMaxConcurrentQueries)
@@ -210,6 +218,7 @@ func (l Limits) apiOptions() api.Options {
 		MaxConcurrentQueries: l.APIMaxConcurrentQueries,
 		QueryTimeout:         l.APIQueryTimeout,
 		QueryTimePerSecond:   l.APIQueryTimePerSecond,
+		BroadcastBytes:       int64(l.APIBroadcastBytes),
 	}
 }
 
