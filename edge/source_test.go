@@ -104,7 +104,9 @@ func TestSourcesStopWithTheContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan Sample) // never read: the source blocks on its first send
 	errc := make(chan error, 1)
-	go func() { errc <- (&Sim{Device: "sim", Stream: "s", Start: t0, Tick: time.Second, Rate: 1000}).Run(ctx, out) }()
+	go func() {
+		errc <- (&Sim{Device: "sim", Stream: "s", Start: t0, Tick: time.Second, Rate: 1000}).Run(ctx, out)
+	}()
 	cancel()
 	require.True(t, errors.Is(<-errc, context.Canceled))
 }
