@@ -14,3 +14,4 @@ test:
 
 build:
 	$(GO) build -o bin/hermeticd ./cmd/hermeticd
+	$(GO) build -o bin/hermetic-edge ./cmd/hermetic-edge
