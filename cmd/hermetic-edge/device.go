@@ -47,13 +47,18 @@ func describe(file string, s reading.Signer) (keyInfo, error) {
 	return keyInfo{File: file, Algorithm: s.Algorithm().String(), PublicKey: base64.StdEncoding.EncodeToString(pub), KeyID: hex.EncodeToString(kid)}, nil
 }
 
-func printKey(w io.Writer, asJSON bool, k keyInfo) error {
+// printKey prints what describe says of the key s in file.
+func printKey(w io.Writer, asJSON bool, file string, s reading.Signer) error {
+	k, err := describe(file, s)
+	if err != nil {
+		return err
+	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(k)
 	}
-	_, err := fmt.Fprintf(w, "key file:   %s\nalgorithm:  %s\npublic key: %s\nkey id:     %s\n", k.File, k.Algorithm, k.PublicKey, k.KeyID)
+	_, err = fmt.Fprintf(w, "key file:   %s\nalgorithm:  %s\npublic key: %s\nkey id:     %s\n", k.File, k.Algorithm, k.PublicKey, k.KeyID)
 	return err
 }
 
@@ -74,11 +79,7 @@ the organisation's admin registers for the device in the registry contract.`,
 			if err != nil {
 				return err
 			}
-			k, err := describe(file, s)
-			if err != nil {
-				return err
-			}
-			return printKey(cmd.OutOrStdout(), asJSON, k)
+			return printKey(cmd.OutOrStdout(), asJSON, file, s)
 		},
 	}
 	cmd.Flags().StringVar(&file, "key", "", "the key file to write")
@@ -102,11 +103,7 @@ func deviceShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			k, err := describe(file, s)
-			if err != nil {
-				return err
-			}
-			return printKey(cmd.OutOrStdout(), asJSON, k)
+			return printKey(cmd.OutOrStdout(), asJSON, file, s)
 		},
 	}
 	cmd.Flags().StringVar(&file, "key", "", "the key file")
