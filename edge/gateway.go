@@ -1,0 +1,343 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hermetic-chain/hermetic/batch"
+	"github.com/hermetic-chain/hermetic/edge/buffer"
+	"github.com/hermetic-chain/hermetic/reading"
+)
+
+// Anchor is a batch as the registry contract anchors it.
+type Anchor struct {
+	Stream              string
+	Batch               uint64
+	Root                []byte
+	FirstSeq, LastSeq   uint64
+	FirstTime, LastTime int64 // source times, Unix nanoseconds
+	Location            string
+	ObjectSHA256        []byte
+	Key                 []byte // the batch key, handed to the contract encrypted
+}
+
+// Anchorer puts anchors on chain and reads back a stream's last one.
+type Anchorer interface {
+	// Anchor anchors a and returns once it is committed.
+	Anchor(ctx context.Context, a Anchor) error
+	// Last returns the stream's last anchored batch number and sequence
+	// number (zero, zero before its first).
+	Last(ctx context.Context, stream string) (batch, seq uint64, err error)
+}
+
+// ObjectStore keeps batch objects (edge/store).
+type ObjectStore interface {
+	Put(ctx context.Context, object []byte) (string, error)
+}
+
+// Gateway turns samples into records — numbered, chained, signed with
+// their device's key — keeps them in its buffer until they are anchored,
+// and anchors them in batches: each batch's records are sealed under a new
+// key into an object in the store, and the batch's tree root, the object's
+// hash and location and the key go to the registry.
+type Gateway struct {
+	Buffer   *buffer.Buffer
+	Store    ObjectStore
+	Anchorer Anchorer
+	// Devices are the signers of the devices the gateway reads, by device
+	// name.
+	Devices map[string]reading.Signer
+	// Location makes an object's location (a URL) from its name.
+	Location func(name string) string
+	// BatchSize bounds a batch's records.
+	BatchSize int
+	Log       *slog.Logger
+
+	mu         sync.Mutex
+	chains     map[string]*reading.Chain // by stream
+	reconciled map[string]uint64         // stream → next batch number, once reconciled with the chain
+	acks       chan buffer.Ack
+	ackErr     error
+	ackDone    chan struct{}
+}
+
+// ErrUnknownDevice: a sample of a device the gateway has no key for.
+var ErrUnknownDevice = errors.New("edge: no key for the device")
+
+// Ingest numbers, chains and signs a sample and hands it to the buffer.
+// A stream's samples must come in order; a stream is taken to be its
+// device's alone.
+func (g *Gateway) Ingest(ctx context.Context, s Sample) error {
+	signer, ok := g.Devices[s.Device]
+	if !ok {
+		return fmt.Errorf("%w: %s (stream %s)", ErrUnknownDevice, s.Device, s.Stream)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := g.ackErr; err != nil {
+		return err
+	}
+	c, err := g.chain(s.Device, s.Stream)
+	if err != nil {
+		return err
+	}
+	r := &reading.Reading{Device: s.Device, Stream: s.Stream, Seq: c.Next(), Time: s.Time.UnixNano(), Values: s.Values, Quality: s.Quality, Prev: c.Last()}
+	record, err := reading.Sign(nil, signer, r)
+	if err != nil {
+		return err
+	}
+	ack, err := g.Buffer.Enqueue(ctx, s.Stream, r.Seq, record)
+	if err != nil {
+		return err
+	}
+	if err := c.Add(*r, record); err != nil {
+		return err
+	}
+	g.startAcks()
+	g.acks <- ack
+	return nil
+}
+
+// chain is the stream's chain, resumed from the buffer's tip the first
+// time.
+func (g *Gateway) chain(device, stream string) (*reading.Chain, error) {
+	if c, ok := g.chains[stream]; ok {
+		return c, nil
+	}
+	seq, hash, err := g.Buffer.Tip(stream)
+	if err != nil {
+		return nil, err
+	}
+	c := &reading.Chain{}
+	if seq > 0 {
+		c.Resume(device, stream, seq, hash)
+	}
+	if g.chains == nil {
+		g.chains = map[string]*reading.Chain{}
+	}
+	g.chains[stream] = c
+	return c, nil
+}
+
+// startAcks starts the goroutine that waits for the buffer's
+// acknowledgements, in order; the first failure stops ingestion.
+func (g *Gateway) startAcks() {
+	if g.acks != nil {
+		return
+	}
+	g.acks = make(chan buffer.Ack, buffer.MaxGroup)
+	g.ackDone = make(chan struct{})
+	go func() {
+		defer close(g.ackDone)
+		for a := range g.acks {
+			if err := a.Wait(context.Background()); err != nil {
+				g.mu.Lock()
+				if g.ackErr == nil {
+					g.ackErr = fmt.Errorf("edge: buffer: %w", err)
+				}
+				g.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// Sync waits until every record ingested so far is on disk.
+func (g *Gateway) Sync() error {
+	g.mu.Lock()
+	acks := g.acks
+	g.acks = nil
+	g.mu.Unlock()
+	if acks != nil {
+		close(acks)
+		<-g.ackDone
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.ackErr
+}
+
+// AnchorPending anchors the stream's buffered records in batches of at
+// most BatchSize until none is left, and returns how many it anchored.
+func (g *Gateway) AnchorPending(ctx context.Context, stream string) (int, error) {
+	next, err := g.reconcile(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		first, records, err := g.Buffer.Pending(stream, g.BatchSize)
+		if err != nil || len(records) == 0 {
+			return total, err
+		}
+		a, err := g.seal(ctx, stream, next, first, records)
+		if err != nil {
+			return total, err
+		}
+		if err := g.Anchorer.Anchor(ctx, a); err != nil {
+			// Committed or not? The chain says; the next call reconciles.
+			g.forget(stream)
+			return total, fmt.Errorf("anchor %s batch %d (records %d to %d): %w", stream, a.Batch, a.FirstSeq, a.LastSeq, err)
+		}
+		if err := g.Buffer.SetAnchored(stream, a.LastSeq); err != nil {
+			return total, err
+		}
+		g.log().Info("anchored", "stream", stream, "batch", a.Batch, "records", len(records), "first", a.FirstSeq, "last", a.LastSeq)
+		total += len(records)
+		next++
+		g.mu.Lock()
+		g.reconciled[stream] = next
+		g.mu.Unlock()
+	}
+}
+
+// reconcile returns the stream's next batch number, asking the chain the
+// first time (and after a failed anchor): records the chain has anchored
+// but the buffer has not marked — the gateway stopped between the two —
+// are marked now, so that no record is anchored twice.
+func (g *Gateway) reconcile(ctx context.Context, stream string) (uint64, error) {
+	g.mu.Lock()
+	next, ok := g.reconciled[stream]
+	g.mu.Unlock()
+	if ok {
+		return next, nil
+	}
+	last, seq, err := g.Anchorer.Last(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("reconcile %s with the chain: %w", stream, err)
+	}
+	marked, err := g.Buffer.Anchored(stream)
+	if err != nil {
+		return 0, err
+	}
+	if seq > marked {
+		if err := g.Buffer.SetAnchored(stream, seq); err != nil {
+			return 0, fmt.Errorf("reconcile %s: the chain has anchored up to %d: %w", stream, seq, err)
+		}
+		g.log().Info("reconciled with the chain", "stream", stream, "anchored", seq, "buffer had", marked)
+	}
+	g.mu.Lock()
+	if g.reconciled == nil {
+		g.reconciled = map[string]uint64{}
+	}
+	g.reconciled[stream] = last + 1
+	g.mu.Unlock()
+	return last + 1, nil
+}
+
+func (g *Gateway) forget(stream string) {
+	g.mu.Lock()
+	delete(g.reconciled, stream)
+	g.mu.Unlock()
+}
+
+// seal makes batch number n of the stream's records from first on: its
+// tree, its object sealed under a new key and put in the store.
+func (g *Gateway) seal(ctx context.Context, stream string, n, first uint64, records [][]byte) (Anchor, error) {
+	tree, err := batch.New(records)
+	if err != nil {
+		return Anchor{}, err
+	}
+	firstR, _, err := reading.Inspect(records[0])
+	if err != nil {
+		return Anchor{}, fmt.Errorf("%s record %d in the buffer: %w", stream, first, err)
+	}
+	lastR, _, err := reading.Inspect(records[len(records)-1])
+	if err != nil {
+		return Anchor{}, fmt.Errorf("%s record %d in the buffer: %w", stream, first+uint64(len(records))-1, err)
+	}
+	key, err := batch.NewKey(nil)
+	if err != nil {
+		return Anchor{}, err
+	}
+	obj, err := batch.Seal(key, &batch.Contents{Stream: stream, Batch: n, First: first, Records: records})
+	if err != nil {
+		return Anchor{}, err
+	}
+	name, err := g.Store.Put(ctx, obj)
+	if err != nil {
+		return Anchor{}, fmt.Errorf("store %s batch %d: %w", stream, n, err)
+	}
+	sum := reading.Hash(obj)
+	return Anchor{Stream: stream, Batch: n, Root: tree.Root(), FirstSeq: first, LastSeq: first + uint64(len(records)) - 1,
+		FirstTime: firstR.Time, LastTime: lastR.Time, Location: g.Location(name), ObjectSHA256: sum[:], Key: key}, nil
+}
+
+// Run reads src until it ends or ctx is done, ingesting every sample, and
+// anchors what is buffered every interval and once more at the end.
+func (g *Gateway) Run(ctx context.Context, src Source, interval time.Duration) error {
+	samples := make(chan Sample, 1024)
+	srcErr := make(chan error, 1)
+	go func() { srcErr <- src.Run(ctx, samples); close(samples) }()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	streams := map[string]bool{}
+	anchorAll := func() error {
+		if err := g.Sync(); err != nil {
+			return err
+		}
+		for s := range streams {
+			if _, err := g.AnchorPending(ctx, s); err != nil {
+				g.log().Warn("anchoring failed; retrying at the next interval", "stream", s, "err", err)
+			}
+		}
+		return nil
+	}
+	for {
+		select {
+		case s, ok := <-samples:
+			if !ok {
+				if err := <-srcErr; err != nil && !errors.Is(err, context.Canceled) {
+					return err
+				}
+				return g.drain(ctx, streams, anchorAll, interval)
+			}
+			streams[s.Stream] = true
+			if err := g.Ingest(ctx, s); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := anchorAll(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// drain anchors until nothing of streams is left in the buffer, retrying
+// every interval while the chain is away, or until ctx is done.
+func (g *Gateway) drain(ctx context.Context, streams map[string]bool, anchorAll func() error, interval time.Duration) error {
+	for {
+		if err := anchorAll(); err != nil {
+			return err
+		}
+		left := 0
+		for s := range streams {
+			_, recs, err := g.Buffer.Pending(s, 1)
+			if err != nil {
+				return err
+			}
+			left += len(recs)
+		}
+		if left == 0 {
+			return nil
+		}
+		select {
+		case <-time.After(interval):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (g *Gateway) log() *slog.Logger {
+	if g.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return g.Log
+}
