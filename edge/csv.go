@@ -34,6 +34,9 @@ type AI4I struct {
 	Rate           float64
 	// Rows stops after that many rows (0: all).
 	Rows int
+	// Skip passes over that many rows first: a gateway resuming a replay
+	// skips what its buffer already holds. Skipped rows keep their times.
+	Skip int
 }
 
 // ai4iColumns are the columns AI4I reads, by header name, with the value
@@ -86,6 +89,9 @@ func (a *AI4I) Run(ctx context.Context, out chan<- Sample) error {
 		if err != nil {
 			return fmt.Errorf("%w: line %d: %v", ErrCSV, line, err)
 		}
+		if n < a.Skip {
+			continue
+		}
 		s := Sample{Device: a.Device, Stream: a.Stream, Time: a.Start.Add(time.Duration(n) * a.Tick)}
 		for i, c := range ai4iColumns {
 			v, err := ai4iValue(c.name, row[cols[i]])
@@ -95,7 +101,7 @@ func (a *AI4I) Run(ctx context.Context, out chan<- Sample) error {
 			s.Values = append(s.Values, reading.Value{Name: c.name, Unit: c.unit, Value: v})
 		}
 		sortValues(s.Values)
-		if err := p.wait(ctx, n); err != nil {
+		if err := p.wait(ctx, n-a.Skip); err != nil {
 			return err
 		}
 		if err := send(ctx, out, s); err != nil {

@@ -61,3 +61,26 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 		return ctx.Err()
 	}
 }
+
+// Merge is a source that runs every one of sources at once and sends what
+// each sends, until all are done (or one fails, which ends the others).
+func Merge(sources ...Source) Source { return merged(sources) }
+
+type merged []Source
+
+func (m merged) Run(ctx context.Context, out chan<- Sample) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(m))
+	for _, s := range m {
+		go func() { errs <- s.Run(ctx, out) }()
+	}
+	var first error
+	for range m {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
+}

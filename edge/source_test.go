@@ -110,3 +110,24 @@ func TestSourcesStopWithTheContext(t *testing.T) {
 	cancel()
 	require.True(t, errors.Is(<-errc, context.Canceled))
 }
+
+func TestAI4ISkipAndMerge(t *testing.T) {
+	f, err := os.Open("../datasets/ai4i2020/ai4i2020.csv")
+	require.NoError(t, err)
+	defer f.Close()
+	got, err := collect(t, Merge(
+		&AI4I{CSV: f, Device: "ai4i", Stream: "mill", Start: t0, Tick: time.Second, Rows: 100, Skip: 40},
+		&Sim{Device: "sim", Stream: "spindle", Start: t0, Tick: time.Second, Count: 30},
+	))
+	require.NoError(t, err)
+	var mill []Sample
+	for _, s := range got {
+		if s.Stream == "mill" {
+			mill = append(mill, s)
+		}
+	}
+	require.Len(t, got, 60+30)
+	require.Len(t, mill, 60)
+	require.Equal(t, t0.Add(40*time.Second), mill[0].Time, "skipped rows keep their times")
+	require.Equal(t, 41.0, mill[0].Values[len(mill[0].Values)-1].Value, "udi of row 41")
+}
