@@ -41,6 +41,21 @@ func loadOrgAsAdmin(deps contract.Deps, orgID, who string) (Org, error) {
 	return o, nil
 }
 
+// orgScoped is a message about one organisation.
+type orgScoped interface{ org() string }
+
+// decodeAsAdmin decodes the body of execute message name into an M and
+// loads the organisation it is about, which sender must administer
+// (loadOrgAsAdmin).
+func decodeAsAdmin[M orgScoped](deps contract.Deps, name string, body []byte, sender string) (M, Org, error) {
+	var m M
+	if err := decode(name, body, &m); err != nil {
+		return m, Org{}, err
+	}
+	o, err := loadOrgAsAdmin(deps, m.org(), sender)
+	return m, o, err
+}
+
 func isGateway(s contract.Storage, orgID, who string) bool {
 	return gateways.Has(s, orgKey(orgID, who))
 }
@@ -69,11 +84,7 @@ func executeCreateOrg(deps contract.Deps, env contract.Env, sender string, body 
 }
 
 func executeAddAdmin(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m adminMsg
-	if err := decode("add_admin", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[adminMsg](deps, "add_admin", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -93,11 +104,7 @@ func executeAddAdmin(deps contract.Deps, env contract.Env, sender string, body [
 }
 
 func executeRemoveAdmin(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m adminMsg
-	if err := decode("remove_admin", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[adminMsg](deps, "remove_admin", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +129,7 @@ func orgAnswer(o Org) map[string]any {
 }
 
 func executeAddGateway(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m gatewayMsg
-	if err := decode("add_gateway", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[gatewayMsg](deps, "add_gateway", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +148,7 @@ func executeAddGateway(deps contract.Deps, env contract.Env, sender string, body
 }
 
 func executeRemoveGateway(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m gatewayMsg
-	if err := decode("remove_gateway", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[gatewayMsg](deps, "remove_gateway", body, sender)
 	if err != nil {
 		return nil, err
 	}
