@@ -84,27 +84,38 @@ func executeCreateOrg(deps contract.Deps, env contract.Env, sender string, body 
 }
 
 func executeAddAdmin(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	m, o, err := decodeAsAdmin[adminMsg](deps, "add_admin", body, sender)
-	if err != nil {
-		return nil, err
-	}
-	admin, err := address(deps, "admin", m.Admin)
-	if err != nil {
-		return nil, err
-	}
-	i, found := slices.BinarySearch(o.Admins, admin)
-	if found {
-		return nil, fmt.Errorf("%w admin: %s is already an admin of organisation %s", errInvalid, admin, o.ID)
-	}
-	if len(o.Admins) >= maxAdmins {
-		return nil, fmt.Errorf("%w admin: organisation %s has the maximum of %d admins", errInvalid, o.ID, maxAdmins)
-	}
-	o.Admins = slices.Insert(o.Admins, i, admin)
-	return orgAnswer(o), orgs.Save(deps.Storage, o.ID, o)
+	return changeAdmins(deps, "add_admin", body, sender, func(o *Org, admin string, i int, found bool) error {
+		if found {
+			return fmt.Errorf("%w admin: %s is already an admin of organisation %s", errInvalid, admin, o.ID)
+		}
+		if len(o.Admins) >= maxAdmins {
+			return fmt.Errorf("%w admin: organisation %s has the maximum of %d admins", errInvalid, o.ID, maxAdmins)
+		}
+		o.Admins = slices.Insert(o.Admins, i, admin)
+		return nil
+	})
 }
 
 func executeRemoveAdmin(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	m, o, err := decodeAsAdmin[adminMsg](deps, "remove_admin", body, sender)
+	return changeAdmins(deps, "remove_admin", body, sender, func(o *Org, admin string, i int, found bool) error {
+		if !found {
+			return fmt.Errorf("%w: %s is not an admin of organisation %s", errNotFound, admin, o.ID)
+		}
+		if len(o.Admins) == 1 {
+			return fmt.Errorf("%w admin: %s is the last admin of organisation %s; an organisation keeps at least one", errInvalid, admin, o.ID)
+		}
+		o.Admins = slices.Delete(o.Admins, i, i+1)
+		return nil
+	})
+}
+
+// changeAdmins runs an adminMsg (add_admin, remove_admin) of sender, an
+// admin of its organisation: change gets the organisation, the admin the
+// message names and where that admin is, or would be, in the sorted
+// admins (found if there), and changes o.Admins or refuses. The changed
+// organisation is saved and answered (orgAnswer).
+func changeAdmins(deps contract.Deps, name string, body []byte, sender string, change func(o *Org, admin string, i int, found bool) error) (any, error) {
+	m, o, err := decodeAsAdmin[adminMsg](deps, name, body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -113,13 +124,9 @@ func executeRemoveAdmin(deps contract.Deps, env contract.Env, sender string, bod
 		return nil, err
 	}
 	i, found := slices.BinarySearch(o.Admins, admin)
-	if !found {
-		return nil, fmt.Errorf("%w: %s is not an admin of organisation %s", errNotFound, admin, o.ID)
+	if err := change(&o, admin, i, found); err != nil {
+		return nil, err
 	}
-	if len(o.Admins) == 1 {
-		return nil, fmt.Errorf("%w admin: %s is the last admin of organisation %s; an organisation keeps at least one", errInvalid, admin, o.ID)
-	}
-	o.Admins = slices.Delete(o.Admins, i, i+1)
 	return orgAnswer(o), orgs.Save(deps.Storage, o.ID, o)
 }
 
