@@ -8,8 +8,8 @@ import (
 	"unsafe"
 )
 
-// The ABI glue: regions, allocation and the entry points the main
-// package's //go:wasmexport shims call.
+// The ABI glue: regions, allocation and the entry points the
+// //go:wasmexport shims of exports_wasip1.go call.
 //
 // A region is 12 bytes in linear memory: little-endian u32 offset, capacity
 // and length of a buffer. GOARCH=wasm is little-endian and its linear memory

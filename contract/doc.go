@@ -15,7 +15,7 @@
 //
 // # Writing a contract
 //
-// A contract is a main package with three parts. First, func main() {},
+// A contract is a main package with two parts. First, func main() {},
 // which -buildmode=c-shared requires and nobody calls. Second, an init
 // function that registers the handlers — from init, since a reactor never
 // runs main:
@@ -28,15 +28,16 @@
 //		})
 //	}
 //
-// Third, the ABI shim file abi.go, copied verbatim from
-// contracts/counter/abi.go. It holds the //go:wasmexport functions
-// (interface_version_8, requires_iterator, allocate, deallocate and the
-// entry points instantiate, execute, query, migrate and reply), each a
-// one-line call of this package's Allocate, Deallocate, Instantiate,
-// Execute, Query, Migrate or ReplyEntry. Go only honours //go:wasmexport in
-// package main, which is why the shims cannot live here. The file is guarded
-// by //go:build wasip1, so the contract's package also builds on the host,
-// where its handlers can be unit-tested.
+// Importing this package gives the module its exports: exports_wasip1.go
+// holds the //go:wasmexport functions (interface_version_8,
+// requires_iterator, allocate, deallocate and the entry points instantiate,
+// execute, query, migrate and reply), each a one-line call of this
+// package's Allocate, Deallocate, Instantiate, Execute, Query, Migrate or
+// ReplyEntry. The go toolchain honours //go:wasmexport in any package linked
+// into the module, so a contract declares none itself (declaring one again
+// fails the link with a duplicated definition). That file and the rest of the
+// ABI glue are guarded by //go:build wasip1, so the contract's package also
+// builds on the host, where its handlers can be unit-tested.
 //
 // Every call starts from a snapshot the VM takes after start-up, so a
 // contract should call WarmJSON from an init function with the types it

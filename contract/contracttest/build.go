@@ -2,7 +2,8 @@
 
 // Package contracttest builds Go contracts for tests: it runs the go
 // toolchain with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared, once per
-// package per test binary.
+// package per test binary. It also makes the accounts tests use; package
+// vmtest runs a built contract in the VM.
 package contracttest
 
 import (

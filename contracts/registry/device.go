@@ -20,11 +20,7 @@ func loadDevice(s contract.Storage, orgID, deviceID string) (Device, error) {
 }
 
 func executeRegisterDevice(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m registerDeviceMsg
-	if err := decode("register_device", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[registerDeviceMsg](deps, "register_device", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +64,7 @@ func effectiveFrom(env contract.Env, at *Time) (Time, error) {
 }
 
 func executeRotateDeviceKey(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m rotateDeviceKeyMsg
-	if err := decode("rotate_device_key", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[rotateDeviceKeyMsg](deps, "rotate_device_key", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -117,11 +109,7 @@ func rotate(d *Device, key PublicKey, at Time) error {
 }
 
 func executeRevokeDevice(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m revokeDeviceMsg
-	if err := decode("revoke_device", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[revokeDeviceMsg](deps, "revoke_device", body, sender)
 	if err != nil {
 		return nil, err
 	}

@@ -15,11 +15,7 @@ const (
 )
 
 func executeGrantRead(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m grantReadMsg
-	if err := decode("grant_read", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[grantReadMsg](deps, "grant_read", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +83,7 @@ func loadGrant(s contract.Storage, orgID string, id uint64) (Grant, error) {
 }
 
 func executeRevokeGrant(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m revokeGrantMsg
-	if err := decode("revoke_grant", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[revokeGrantMsg](deps, "revoke_grant", body, sender)
 	if err != nil {
 		return nil, err
 	}

@@ -190,6 +190,33 @@ type deviceKeyAtQuery struct {
 	Auth     Auth   `json:"auth"`
 }
 
+// What the query handlers (decodeQuery, decodeOrgQuery) and the execute
+// handlers about an organisation (decodeAsAdmin) read of their message.
+
+func (m orgQuery) auth() Auth           { return m.Auth }
+func (m listQuery) auth() Auth          { return m.Auth }
+func (m anchorsQuery) auth() Auth       { return m.Auth }
+func (m grantsQuery) auth() Auth        { return m.Auth }
+func (m accessRecordsQuery) auth() Auth { return m.Auth }
+func (m myGrantsQuery) auth() Auth      { return m.Auth }
+func (m deviceKeyAtQuery) auth() Auth   { return m.Auth }
+
+func (m registerDeviceMsg) org() string  { return m.OrgID }
+func (m rotateDeviceKeyMsg) org() string { return m.OrgID }
+func (m revokeDeviceMsg) org() string    { return m.OrgID }
+func (m grantReadMsg) org() string       { return m.OrgID }
+func (m revokeGrantMsg) org() string     { return m.OrgID }
+func (m adminMsg) org() string           { return m.OrgID }
+func (m gatewayMsg) org() string         { return m.OrgID }
+func (m createStreamMsg) org() string    { return m.OrgID }
+func (m shredBatchesMsg) org() string    { return m.OrgID }
+func (m shredStreamMsg) org() string     { return m.OrgID }
+
+func (m orgQuery) org() string           { return m.OrgID }
+func (m listQuery) org() string          { return m.OrgID }
+func (m grantsQuery) org() string        { return m.OrgID }
+func (m accessRecordsQuery) org() string { return m.OrgID }
+
 // Answers.
 
 // ReleasedBatch is one batch of a release_keys answer: its anchor and the

@@ -41,6 +41,21 @@ func loadOrgAsAdmin(deps contract.Deps, orgID, who string) (Org, error) {
 	return o, nil
 }
 
+// orgScoped is a message about one organisation.
+type orgScoped interface{ org() string }
+
+// decodeAsAdmin decodes the body of execute message name into an M and
+// loads the organisation it is about, which sender must administer
+// (loadOrgAsAdmin).
+func decodeAsAdmin[M orgScoped](deps contract.Deps, name string, body []byte, sender string) (M, Org, error) {
+	var m M
+	if err := decode(name, body, &m); err != nil {
+		return m, Org{}, err
+	}
+	o, err := loadOrgAsAdmin(deps, m.org(), sender)
+	return m, o, err
+}
+
 func isGateway(s contract.Storage, orgID, who string) bool {
 	return gateways.Has(s, orgKey(orgID, who))
 }
@@ -69,35 +84,38 @@ func executeCreateOrg(deps contract.Deps, env contract.Env, sender string, body 
 }
 
 func executeAddAdmin(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m adminMsg
-	if err := decode("add_admin", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
-	if err != nil {
-		return nil, err
-	}
-	admin, err := address(deps, "admin", m.Admin)
-	if err != nil {
-		return nil, err
-	}
-	i, found := slices.BinarySearch(o.Admins, admin)
-	if found {
-		return nil, fmt.Errorf("%w admin: %s is already an admin of organisation %s", errInvalid, admin, o.ID)
-	}
-	if len(o.Admins) >= maxAdmins {
-		return nil, fmt.Errorf("%w admin: organisation %s has the maximum of %d admins", errInvalid, o.ID, maxAdmins)
-	}
-	o.Admins = slices.Insert(o.Admins, i, admin)
-	return orgAnswer(o), orgs.Save(deps.Storage, o.ID, o)
+	return changeAdmins(deps, "add_admin", body, sender, func(o *Org, admin string, i int, found bool) error {
+		if found {
+			return fmt.Errorf("%w admin: %s is already an admin of organisation %s", errInvalid, admin, o.ID)
+		}
+		if len(o.Admins) >= maxAdmins {
+			return fmt.Errorf("%w admin: organisation %s has the maximum of %d admins", errInvalid, o.ID, maxAdmins)
+		}
+		o.Admins = slices.Insert(o.Admins, i, admin)
+		return nil
+	})
 }
 
 func executeRemoveAdmin(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m adminMsg
-	if err := decode("remove_admin", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	return changeAdmins(deps, "remove_admin", body, sender, func(o *Org, admin string, i int, found bool) error {
+		if !found {
+			return fmt.Errorf("%w: %s is not an admin of organisation %s", errNotFound, admin, o.ID)
+		}
+		if len(o.Admins) == 1 {
+			return fmt.Errorf("%w admin: %s is the last admin of organisation %s; an organisation keeps at least one", errInvalid, admin, o.ID)
+		}
+		o.Admins = slices.Delete(o.Admins, i, i+1)
+		return nil
+	})
+}
+
+// changeAdmins runs an adminMsg (add_admin, remove_admin) of sender, an
+// admin of its organisation: change gets the organisation, the admin the
+// message names and where that admin is, or would be, in the sorted
+// admins (found if there), and changes o.Admins or refuses. The changed
+// organisation is saved and answered (orgAnswer).
+func changeAdmins(deps contract.Deps, name string, body []byte, sender string, change func(o *Org, admin string, i int, found bool) error) (any, error) {
+	m, o, err := decodeAsAdmin[adminMsg](deps, name, body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +124,9 @@ func executeRemoveAdmin(deps contract.Deps, env contract.Env, sender string, bod
 		return nil, err
 	}
 	i, found := slices.BinarySearch(o.Admins, admin)
-	if !found {
-		return nil, fmt.Errorf("%w: %s is not an admin of organisation %s", errNotFound, admin, o.ID)
+	if err := change(&o, admin, i, found); err != nil {
+		return nil, err
 	}
-	if len(o.Admins) == 1 {
-		return nil, fmt.Errorf("%w admin: %s is the last admin of organisation %s; an organisation keeps at least one", errInvalid, admin, o.ID)
-	}
-	o.Admins = slices.Delete(o.Admins, i, i+1)
 	return orgAnswer(o), orgs.Save(deps.Storage, o.ID, o)
 }
 
@@ -122,11 +136,7 @@ func orgAnswer(o Org) map[string]any {
 }
 
 func executeAddGateway(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m gatewayMsg
-	if err := decode("add_gateway", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[gatewayMsg](deps, "add_gateway", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +155,7 @@ func executeAddGateway(deps contract.Deps, env contract.Env, sender string, body
 }
 
 func executeRemoveGateway(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m gatewayMsg
-	if err := decode("remove_gateway", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[gatewayMsg](deps, "remove_gateway", body, sender)
 	if err != nil {
 		return nil, err
 	}

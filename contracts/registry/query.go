@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/hermetic-chain/hermetic/contract"
@@ -22,8 +23,8 @@ var queryHandlers map[string]queryHandler
 func init() {
 	queryHandlers = map[string]queryHandler{
 		"org_info":       queryOrgInfo,
-		"devices":        queryDevices,
-		"gateways":       queryGateways,
+		"devices":        queryList(devices),
+		"gateways":       queryList(gateways),
 		"streams":        queryStreams,
 		"anchors":        queryAnchors,
 		"grants":         queryGrants,
@@ -103,48 +104,55 @@ func limit(n uint32, def uint32) (int, error) {
 	return int(n), nil
 }
 
-// readerOf decodes a query into v and authenticates its auth.
-func readerOf(deps contract.Deps, env contract.Env, name string, body []byte, v any, auth func() Auth) (string, error) {
-	if err := decode(name, body, v); err != nil {
-		return "", err
+// authQuery is a query message: it carries the Auth of its reader.
+type authQuery interface{ auth() Auth }
+
+// orgScopedQuery is a query of one organisation's data.
+type orgScopedQuery interface {
+	authQuery
+	orgScoped
+}
+
+// decodeQuery decodes the body of query name into an M and authenticates
+// its reader.
+func decodeQuery[M authQuery](deps contract.Deps, env contract.Env, name string, body []byte) (M, string, error) {
+	var m M
+	if err := decode(name, body, &m); err != nil {
+		return m, "", err
 	}
-	return authenticate(deps, env, auth(), name)
+	reader, err := authenticate(deps, env, m.auth(), name)
+	return m, reader, err
+}
+
+// decodeOrgQuery decodes the body of query name into an M, authenticates
+// its reader and checks that the reader may read the organisation's data
+// (canRead: its admins, and its gateways too if gatewayToo).
+func decodeOrgQuery[M orgScopedQuery](deps contract.Deps, env contract.Env, name string, body []byte, gatewayToo bool) (M, error) {
+	m, reader, err := decodeQuery[M](deps, env, name, body)
+	if err != nil {
+		return m, err
+	}
+	return m, canRead(deps, m.org(), reader, gatewayToo)
 }
 
 func queryOrgInfo(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m orgQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, err := decodeOrgQuery[orgQuery](deps, env, name, body, false)
 	if err != nil {
-		return nil, err
-	}
-	if err := canRead(deps, m.OrgID, reader, false); err != nil {
 		return nil, err
 	}
 	return orgs.Load(deps.Storage, m.OrgID)
 }
 
-func queryDevices(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m listQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
-	if err != nil {
-		return nil, err
+// queryList answers a listQuery with a page of the organisation's entries
+// of entries (devices, gateways), to its admins.
+func queryList[V any](entries contract.Map[string, V]) queryHandler {
+	return func(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
+		m, err := decodeOrgQuery[listQuery](deps, env, name, body, false)
+		if err != nil {
+			return nil, err
+		}
+		return listAfter(deps.Storage, entries, m.OrgID, m.StartAfter, m.Limit)
 	}
-	if err := canRead(deps, m.OrgID, reader, false); err != nil {
-		return nil, err
-	}
-	return listAfter(deps.Storage, devices, m.OrgID, m.StartAfter, m.Limit)
-}
-
-func queryGateways(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m listQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
-	if err != nil {
-		return nil, err
-	}
-	if err := canRead(deps, m.OrgID, reader, false); err != nil {
-		return nil, err
-	}
-	return listAfter(deps.Storage, gateways, m.OrgID, m.StartAfter, m.Limit)
 }
 
 // listAfter lists the organisation's entries of m whose id (the key after
@@ -158,23 +166,24 @@ func listAfter[V any](s contract.Storage, m contract.Map[string, V], orgID, star
 	if startAfter != "" {
 		start += "\x00"
 	}
+	return take(m.Range(s, &start, &end, contract.Ascending), size), nil
+}
+
+// take collects the values of seq, n at the most.
+func take[K, V any](seq iter.Seq2[K, V], n int) []V {
 	out := []V{}
-	for _, v := range m.Range(s, &start, &end, contract.Ascending) {
-		if len(out) == size {
+	for _, v := range seq {
+		if len(out) == n {
 			break
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out
 }
 
 func queryStreams(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m listQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, err := decodeOrgQuery[listQuery](deps, env, name, body, true)
 	if err != nil {
-		return nil, err
-	}
-	if err := canRead(deps, m.OrgID, reader, true); err != nil {
 		return nil, err
 	}
 	list, err := listAfter(deps.Storage, streams, m.OrgID, m.StartAfter, m.Limit)
@@ -197,8 +206,7 @@ func queryStreams(deps contract.Deps, env contract.Env, name string, body []byte
 // grantee naming its unrevoked grant of the stream, who sees only the
 // batches within the grant's window.
 func queryAnchors(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m anchorsQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, reader, err := decodeQuery[anchorsQuery](deps, env, name, body)
 	if err != nil {
 		return nil, err
 	}
@@ -249,12 +257,8 @@ func anchorsWindow(deps contract.Deps, reader string, m anchorsQuery) (*Grant, e
 }
 
 func queryGrants(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m grantsQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, err := decodeOrgQuery[grantsQuery](deps, env, name, body, false)
 	if err != nil {
-		return nil, err
-	}
-	if err := canRead(deps, m.OrgID, reader, false); err != nil {
 		return nil, err
 	}
 	size, err := limit(m.Limit, defaultLimit)
@@ -265,23 +269,12 @@ func queryGrants(deps contract.Deps, env contract.Env, name string, body []byte)
 		return []Grant{}, nil
 	}
 	start, end := grantKey(m.OrgID, m.StartAfter+1), prefixEnd(lp(m.OrgID))
-	out := []Grant{}
-	for _, g := range grants.Range(deps.Storage, &start, &end, contract.Ascending) {
-		if len(out) == size {
-			break
-		}
-		out = append(out, g)
-	}
-	return out, nil
+	return take(grants.Range(deps.Storage, &start, &end, contract.Ascending), size), nil
 }
 
 func queryAccessRecords(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m accessRecordsQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, err := decodeOrgQuery[accessRecordsQuery](deps, env, name, body, false)
 	if err != nil {
-		return nil, err
-	}
-	if err := canRead(deps, m.OrgID, reader, false); err != nil {
 		return nil, err
 	}
 	return contract.AccessRecords(deps.Storage, accessOwner(m.OrgID), m.Page, m.PageSize)
@@ -290,8 +283,7 @@ func queryAccessRecords(deps contract.Deps, env contract.Env, name string, body 
 // queryMyGrants lists the reader's own grants, of every organisation, in
 // the order of organisation id and grant id; page counts from 0.
 func queryMyGrants(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m myGrantsQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, reader, err := decodeQuery[myGrantsQuery](deps, env, name, body)
 	if err != nil {
 		return nil, err
 	}
@@ -332,8 +324,7 @@ func queryMyGrants(deps contract.Deps, env contract.Env, name string, body []byt
 // the organisation's admins and gateways and to anyone holding an unrevoked
 // grant of one of the device's streams.
 func queryDeviceKeyAt(deps contract.Deps, env contract.Env, name string, body []byte) (any, error) {
-	var m deviceKeyAtQuery
-	reader, err := readerOf(deps, env, name, body, &m, func() Auth { return m.Auth })
+	m, reader, err := decodeQuery[deviceKeyAtQuery](deps, env, name, body)
 	if err != nil {
 		return nil, err
 	}

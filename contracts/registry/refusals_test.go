@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hermetic-chain/hermetic/contract/contracttest"
 	"github.com/hermetic-chain/hermetic/keys"
 )
 
@@ -16,7 +17,7 @@ import (
 func invalidP256(t *testing.T) []byte {
 	t.Helper()
 	for i := 1; i < 256; i++ {
-		k := append([]byte{2}, bytesOf(byte(i), 32)...)
+		k := append([]byte{2}, contracttest.Bytes(byte(i), 32)...)
 		if x, _ := elliptic.UnmarshalCompressed(elliptic.P256(), k); x == nil {
 			return k
 		}
@@ -33,22 +34,22 @@ func TestRefusals(t *testing.T) {
 	w := newWorld(t)
 	h := w.h
 	w.anchorBatches(t, 2)
-	h.ok(w.admin, msg(t, "create_stream", createStreamMsg{
+	h.OK(w.admin, msg(t, "create_stream", createStreamMsg{
 		OrgID: w.org, StreamID: "temp2", DeviceID: device, Name: "T2", Values: []ValueSchema{{Name: "t", Unit: "K"}},
 	}))
 	t2 := w.anchor(1, 1, 5)
 	t2.StreamID = "temp2"
-	h.ok(w.gw, msg(t, "anchor_batch", t2))
-	h.ok(w.admin, msg(t, "shred_batches", shredBatchesMsg{OrgID: w.org, StreamID: "temp2", FromBatch: 1, ToBatch: 1}))
+	h.OK(w.gw, msg(t, "anchor_batch", t2))
+	h.OK(w.admin, msg(t, "shred_batches", shredBatchesMsg{OrgID: w.org, StreamID: "temp2", FromBatch: 1, ToBatch: 1}))
 	grant := w.grant(t, sourceTime(1), sourceTime(11)) // batch 1 only
 	revoked := w.grant(t, sourceTime(0), sourceTime(100))
-	h.ok(w.admin, msg(t, "revoke_grant", revokeGrantMsg{OrgID: w.org, GrantID: revoked}))
+	h.OK(w.admin, msg(t, "revoke_grant", revokeGrantMsg{OrgID: w.org, GrantID: revoked}))
 	var g3 Grant
-	answer(t, h.ok(w.admin, msg(t, "grant_read", grantReadMsg{
+	answer(t, h.OK(w.admin, msg(t, "grant_read", grantReadMsg{
 		OrgID: w.org, Grantee: w.consumer, StreamID: "temp2", From: sourceTime(0), To: sourceTime(100),
 	})), "grant_read", &g3)
-	rivalGW := account(t, 9)
-	h.ok(w.other, msg(t, "add_gateway", gatewayMsg{OrgID: w.otherOrg, Gateway: rivalGW}))
+	rivalGW := contracttest.Account(t, 9)
+	h.OK(w.other, msg(t, "add_gateway", gatewayMsg{OrgID: w.otherOrg, Gateway: rivalGW}))
 	p256, err := keys.Generate(keys.KeyP256)
 	require.NoError(t, err)
 
@@ -71,19 +72,19 @@ func TestRefusals(t *testing.T) {
 		name, sender, msg, want string
 	}{
 		// devices
-		{"ed25519 key of 31 bytes", w.admin, newDevice("ed25519", bytesOf(1, 31)), "invalid key: an ed25519 public key is 32 bytes, got 31"},
-		{"ed25519 key of 33 bytes", w.admin, newDevice("ed25519", bytesOf(1, 33)), "an ed25519 public key is 32 bytes, got 33"},
-		{"p256 key of 32 bytes", w.admin, newDevice("p256", bytesOf(2, 32)), "a p256 public key is a 33-byte compressed SEC1 point (02 or 03 first), got 32 bytes"},
-		{"p256 key uncompressed", w.admin, newDevice("p256", append([]byte{4}, bytesOf(1, 64)...)), "got 65 bytes"},
+		{"ed25519 key of 31 bytes", w.admin, newDevice("ed25519", contracttest.Bytes(1, 31)), "invalid key: an ed25519 public key is 32 bytes, got 31"},
+		{"ed25519 key of 33 bytes", w.admin, newDevice("ed25519", contracttest.Bytes(1, 33)), "an ed25519 public key is 32 bytes, got 33"},
+		{"p256 key of 32 bytes", w.admin, newDevice("p256", contracttest.Bytes(2, 32)), "a p256 public key is a 33-byte compressed SEC1 point (02 or 03 first), got 32 bytes"},
+		{"p256 key uncompressed", w.admin, newDevice("p256", append([]byte{4}, contracttest.Bytes(1, 64)...)), "got 65 bytes"},
 		{"p256 key with prefix 04", w.admin, newDevice("p256", append([]byte{4}, p256.PubKey().Key[1:]...)), "(02 or 03 first), got 33 bytes"},
 		{"p256 key not on the curve", w.admin, newDevice("p256", invalidP256(t)), "invalid key: not a point of P-256"},
-		{"unknown key type", w.admin, newDevice("rsa", bytesOf(1, 32)), `invalid key: type "rsa" is neither "ed25519" nor "p256"`},
+		{"unknown key type", w.admin, newDevice("rsa", contracttest.Bytes(1, 32)), `invalid key: type "rsa" is neither "ed25519" nor "p256"`},
 		{"device id with capitals", w.admin, msg(t, "register_device", registerDeviceMsg{OrgID: w.org, DeviceID: "D2", Key: PublicKey{Type: "p256", Value: p256.PubKey().Key}}), `invalid device_id: "D2"`},
 		{"device registered twice", w.admin, msg(t, "register_device", registerDeviceMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "p256", Value: p256.PubKey().Key}}), "device press-1 is already registered"},
-		{"device in another org", w.admin, msg(t, "register_device", registerDeviceMsg{OrgID: w.otherOrg, DeviceID: "d2", Key: PublicKey{Type: "ed25519", Value: bytesOf(1, 32)}}), "unauthorized: " + w.admin + " is not an admin of organisation " + w.otherOrg},
-		{"rotation in the past", w.admin, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "ed25519", Value: bytesOf(8, 32)}, EffectiveFrom: &past}), "is before the block time"},
-		{"rotation to a used key", w.admin, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "ed25519", Value: bytesOf(7, 32)}}), "device press-1 has used this key before"},
-		{"rotation of an unknown device", w.admin, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "nope", Key: PublicKey{Type: "ed25519", Value: bytesOf(8, 32)}}), "not found: no device nope in organisation " + w.org},
+		{"device in another org", w.admin, msg(t, "register_device", registerDeviceMsg{OrgID: w.otherOrg, DeviceID: "d2", Key: PublicKey{Type: "ed25519", Value: contracttest.Bytes(1, 32)}}), "unauthorized: " + w.admin + " is not an admin of organisation " + w.otherOrg},
+		{"rotation in the past", w.admin, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "ed25519", Value: contracttest.Bytes(8, 32)}, EffectiveFrom: &past}), "is before the block time"},
+		{"rotation to a used key", w.admin, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "ed25519", Value: contracttest.Bytes(7, 32)}}), "device press-1 has used this key before"},
+		{"rotation of an unknown device", w.admin, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "nope", Key: PublicKey{Type: "ed25519", Value: contracttest.Bytes(8, 32)}}), "not found: no device nope in organisation " + w.org},
 		{"revocation in the past", w.admin, msg(t, "revoke_device", revokeDeviceMsg{OrgID: w.org, DeviceID: "press-1", EffectiveFrom: &past}), "is before the block time"},
 		// streams
 		{"stream of an unknown device", w.admin, msg(t, "create_stream", createStreamMsg{OrgID: w.org, StreamID: "s", DeviceID: "nope", Name: "S", Values: []ValueSchema{{Name: "v"}}}), "no device nope in organisation"},
@@ -106,9 +107,9 @@ func TestRefusals(t *testing.T) {
 		{"anchor with a short merkle root", w.gw, anchor(func(a *anchorBatchMsg) { a.MerkleRoot = a.MerkleRoot[:62] }), "invalid merkle_root: want 32 bytes as 64 hex digits"},
 		{"anchor with a bad object hash", w.gw, anchor(func(a *anchorBatchMsg) { a.ObjectSHA256 = "zz" }), "invalid object_sha256"},
 		{"anchor without location", w.gw, anchor(func(a *anchorBatchMsg) { a.Location = "" }), "invalid location"},
-		{"anchor with a 20-byte key", w.gw, anchor(func(a *anchorBatchMsg) { a.BatchKey = bytesOf(1, 20) }), "invalid batch_key: a key is 16 or 32 bytes, got 20"},
+		{"anchor with a 20-byte key", w.gw, anchor(func(a *anchorBatchMsg) { a.BatchKey = contracttest.Bytes(1, 20) }), "invalid batch_key: a key is 16 or 32 bytes, got 20"},
 		{"anchor without key", w.gw, anchor(func(a *anchorBatchMsg) { a.BatchKey = nil }), "invalid batch_key: a key is 16 or 32 bytes, got 0"},
-		{"anchor with a key of an unknown value", w.gw, anchor(func(a *anchorBatchMsg) { a.ValueKeys = []ValueKey{{Name: "humidity", Key: bytesOf(1, 16)}} }), `invalid value_keys[0]: stream temp has no value "humidity"`},
+		{"anchor with a key of an unknown value", w.gw, anchor(func(a *anchorBatchMsg) { a.ValueKeys = []ValueKey{{Name: "humidity", Key: contracttest.Bytes(1, 16)}} }), `invalid value_keys[0]: stream temp has no value "humidity"`},
 		// grants
 		{"grant with from = to", w.admin, grantMsg(func(g *grantReadMsg) { g.To = g.From }), "invalid: window [1700000001000000000, 1700000001000000000): from must be before to"},
 		{"grant with from > to", w.admin, grantMsg(func(g *grantReadMsg) { g.From, g.To = g.To, g.From }), "from must be before to"},
@@ -132,8 +133,8 @@ func TestRefusals(t *testing.T) {
 		{"add admin by another org's admin", w.other, msg(t, "add_admin", adminMsg{OrgID: w.org, Admin: w.other}), strings.Replace(notAdmin, "%s", w.other, 1)},
 		{"remove admin by a gateway", w.gw, msg(t, "remove_admin", adminMsg{OrgID: w.org, Admin: w.admin}), strings.Replace(notAdmin, "%s", w.gw, 1)},
 		{"add gateway by a consumer", w.consumer, msg(t, "add_gateway", gatewayMsg{OrgID: w.org, Gateway: w.consumer}), strings.Replace(notAdmin, "%s", w.consumer, 1)},
-		{"register device by a gateway", w.gw, newDevice("ed25519", bytesOf(1, 32)), strings.Replace(notAdmin, "%s", w.gw, 1)},
-		{"rotate key by a stranger", w.stranger, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "ed25519", Value: bytesOf(8, 32)}}), strings.Replace(notAdmin, "%s", w.stranger, 1)},
+		{"register device by a gateway", w.gw, newDevice("ed25519", contracttest.Bytes(1, 32)), strings.Replace(notAdmin, "%s", w.gw, 1)},
+		{"rotate key by a stranger", w.stranger, msg(t, "rotate_device_key", rotateDeviceKeyMsg{OrgID: w.org, DeviceID: "press-1", Key: PublicKey{Type: "ed25519", Value: contracttest.Bytes(8, 32)}}), strings.Replace(notAdmin, "%s", w.stranger, 1)},
 		{"revoke device by a gateway", w.gw, msg(t, "revoke_device", revokeDeviceMsg{OrgID: w.org, DeviceID: "press-1"}), strings.Replace(notAdmin, "%s", w.gw, 1)},
 		{"create stream by a consumer", w.consumer, msg(t, "create_stream", createStreamMsg{OrgID: w.org, StreamID: "s", DeviceID: device, Name: "S", Values: []ValueSchema{{Name: "v"}}}), strings.Replace(notAdmin, "%s", w.consumer, 1)},
 		{"revoke grant by the grantee", w.consumer, msg(t, "revoke_grant", revokeGrantMsg{OrgID: w.org, GrantID: grant}), strings.Replace(notAdmin, "%s", w.consumer, 1)},
@@ -153,11 +154,11 @@ func TestRefusals(t *testing.T) {
 		{"unknown message", w.admin, `{"delete_everything":{}}`, `unknown execute message "delete_everything"`},
 		{"time as a number", w.admin, strings.Replace(grantMsg(func(*grantReadMsg) {}), `"from":"1700000001000000000"`, `"from":1`, 1), "want a decimal string of nanoseconds"},
 	}
-	before := h.snapshot()
+	before := h.Snapshot()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			require.Contains(t, h.fails(c.sender, c.msg), c.want)
+			require.Contains(t, h.Fails(c.sender, c.msg), c.want)
 		})
 	}
-	require.Equal(t, before, h.snapshot(), "a refused message wrote to the state")
+	require.Equal(t, before, h.Snapshot(), "a refused message wrote to the state")
 }

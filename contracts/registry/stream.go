@@ -27,11 +27,7 @@ func loadStream(s contract.Storage, orgID, streamID string) (Stream, head, error
 }
 
 func executeCreateStream(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m createStreamMsg
-	if err := decode("create_stream", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[createStreamMsg](deps, "create_stream", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +198,7 @@ func checkSequence(streamID string, h head, a Anchor) error {
 }
 
 func executeShredBatches(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m shredBatchesMsg
-	if err := decode("shred_batches", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[shredBatchesMsg](deps, "shred_batches", body, sender)
 	if err != nil {
 		return nil, err
 	}
@@ -230,11 +222,7 @@ func executeShredBatches(deps contract.Deps, env contract.Env, sender string, bo
 // maxShredBatch of its keys, the rest by sending it again (more_keys says
 // whether any are left).
 func executeShredStream(deps contract.Deps, env contract.Env, sender string, body []byte) (any, error) {
-	var m shredStreamMsg
-	if err := decode("shred_stream", body, &m); err != nil {
-		return nil, err
-	}
-	o, err := loadOrgAsAdmin(deps, m.OrgID, sender)
+	m, o, err := decodeAsAdmin[shredStreamMsg](deps, "shred_stream", body, sender)
 	if err != nil {
 		return nil, err
 	}

@@ -37,38 +37,38 @@ func TestAuditedQuery(t *testing.T) {
 	owner, err := keys.Generate(keys.KeyEd25519)
 	require.NoError(t, err)
 	ownerAddr := owner.PubKey().Address().String()
-	h.height++
-	h.ok(p.alice, `{"transfer":{"recipient":"`+ownerAddr+`","amount":"70"}}`)
+	h.Height++
+	h.OK(p.alice, `{"transfer":{"recipient":"`+ownerAddr+`","amount":"70"}}`)
 	aliceKey := h.createKey(p.alice, "alice entropy")
-	h.height++
+	h.Height++
 
 	// carol reads alice's balance with alice's viewing key, as a
 	// transaction: she gets the answer a query gives, and alice's log
 	// gets a record.
 	vkQuery := balanceQuery(p.alice, aliceKey)
-	answer := h.ok(p.carol, audited(vkQuery))
-	require.JSONEq(t, h.qok(vkQuery), answer)
+	answer := h.OK(p.carol, audited(vkQuery))
+	require.JSONEq(t, h.QueryOK(vkQuery), answer)
 
 	// bob reads the owner's history with the owner's permit.
 	auditor := sign(t, owner, h.permit(t, owner, "auditor", "history"))
-	h.height++
-	histAnswer := h.ok(p.bob, audited(withPermit(t, auditor, `{"transfer_history":{"page":0,"page_size":5}}`)))
-	require.JSONEq(t, h.ok(ownerAddr, `{"transfer_history":{"page":0,"page_size":5}}`), histAnswer)
+	h.Height++
+	histAnswer := h.OK(p.bob, audited(withPermit(t, auditor, `{"transfer_history":{"page":0,"page_size":5}}`)))
+	require.JSONEq(t, h.OK(ownerAddr, `{"transfer_history":{"page":0,"page_size":5}}`), histAnswer)
 
 	// alice lists her log with her viewing key, by query and by execute.
-	aliceLog := accessPage(t, h.qok(`{"access_records":{"address":"`+p.alice+`","key":"`+aliceKey+`"}}`))
+	aliceLog := accessPage(t, h.QueryOK(`{"access_records":{"address":"`+p.alice+`","key":"`+aliceKey+`"}}`))
 	require.Equal(t, uint64(1), aliceLog.Total)
 	require.Equal(t, contract.AccessRecord{
 		ID: 1, Reader: p.carol, Owner: p.alice, Auth: "viewing_key", Scope: "balance", Data: "balance",
 		AnswerSHA256: sha(answer), Height: 102, Time: fmt.Sprint(1_700_000_000_000_000_000 + 102*5_000_000_000),
 	}, aliceLog.Records[0])
-	require.Equal(t, aliceLog, accessPage(t, h.ok(p.alice, `{"access_records":{}}`)))
+	require.Equal(t, aliceLog, accessPage(t, h.OK(p.alice, `{"access_records":{}}`)))
 
 	// The owner lists its log with a permit that grants access_records
 	// (the auditor's permit does not).
-	require.Contains(t, h.qfails(withPermit(t, auditor, `{"access_records":{}}`)), contract.ErrPermitPermission.Error())
+	require.Contains(t, h.QueryFails(withPermit(t, auditor, `{"access_records":{}}`)), contract.ErrPermitPermission.Error())
 	self := sign(t, owner, h.permit(t, owner, "self", "access_records"))
-	ownerLog := accessPage(t, h.qok(withPermit(t, self, `{"access_records":{"page":0,"page_size":10}}`)))
+	ownerLog := accessPage(t, h.QueryOK(withPermit(t, self, `{"access_records":{"page":0,"page_size":10}}`)))
 	require.Equal(t, uint64(1), ownerLog.Total)
 	r := ownerLog.Records[0]
 	require.Equal(t, []string{p.bob, ownerAddr, "permit:auditor", "history", "transfer_history page 0 page_size 5", sha(histAnswer)},
@@ -77,18 +77,18 @@ func TestAuditedQuery(t *testing.T) {
 
 	// Nobody else's log has these reads, and reading a log is not itself
 	// recorded.
-	require.Zero(t, accessPage(t, h.ok(p.carol, `{"access_records":{}}`)).Total)
-	require.Zero(t, accessPage(t, h.ok(p.bob, `{"access_records":{}}`)).Total)
-	require.Equal(t, uint64(1), accessPage(t, h.ok(p.alice, `{"access_records":{}}`)).Total)
+	require.Zero(t, accessPage(t, h.OK(p.carol, `{"access_records":{}}`)).Total)
+	require.Zero(t, accessPage(t, h.OK(p.bob, `{"access_records":{}}`)).Total)
+	require.Equal(t, uint64(1), accessPage(t, h.OK(p.alice, `{"access_records":{}}`)).Total)
 
 	// More reads page newest first.
 	for range 12 {
-		h.ok(p.carol, audited(vkQuery))
+		h.OK(p.carol, audited(vkQuery))
 	}
-	page0 := accessPage(t, h.ok(p.alice, `{"access_records":{"page":0,"page_size":5}}`))
+	page0 := accessPage(t, h.OK(p.alice, `{"access_records":{"page":0,"page_size":5}}`))
 	require.Equal(t, uint64(13), page0.Total)
 	require.Equal(t, uint64(13), page0.Records[0].ID)
-	last := accessPage(t, h.ok(p.alice, `{"access_records":{"page":2,"page_size":5}}`))
+	last := accessPage(t, h.OK(p.alice, `{"access_records":{"page":2,"page_size":5}}`))
 	require.Len(t, last.Records, 3)
 	require.Equal(t, uint64(1), last.Records[2].ID)
 }
@@ -98,11 +98,11 @@ func TestAuditedQueryRefusals(t *testing.T) {
 	owner, err := keys.Generate(keys.KeyEd25519)
 	require.NoError(t, err)
 	aliceKey := h.createKey(p.alice, "e")
-	h.height++
+	h.Height++
 	balanceOnly := sign(t, owner, h.permit(t, owner, "b", "balance"))
 	expired := h.permit(t, owner, "old", "balance")
 	expired.Expires = h.blockSeconds()
-	before := h.snapshot()
+	before := h.Snapshot()
 	for _, c := range []struct {
 		name, msg, want string
 	}{
@@ -117,10 +117,10 @@ func TestAuditedQueryRefusals(t *testing.T) {
 		{"unknown field", `{"audited_query":{"query":{"balance":{}},"x":1}}`, "unknown field"},
 		{"page too large", `{"access_records":{"page_size":101}}`, contract.ErrAccessPageSize.Error()},
 	} {
-		require.Contains(t, h.fails(p.carol, c.msg), c.want, c.name)
+		require.Contains(t, h.Fails(p.carol, c.msg), c.want, c.name)
 	}
-	require.Equal(t, before, h.snapshot(), "a refused read writes nothing, no record either")
-	require.Equal(t, contract.ErrViewingKey.Error(), h.qfails(`{"access_records":{"address":"`+p.alice+`","key":"nope"}}`))
+	require.Equal(t, before, h.Snapshot(), "a refused read writes nothing, no record either")
+	require.Equal(t, contract.ErrViewingKey.Error(), h.QueryFails(`{"access_records":{"address":"`+p.alice+`","key":"nope"}}`))
 }
 
 // An audited read's transaction reports its gas on chain: a wrong viewing
@@ -131,10 +131,10 @@ func TestAuditedQueryGasHidesWhetherAKeyExists(t *testing.T) {
 	h, p := setup(t)
 	key := h.createKey(p.alice, "e")
 	msg := audited(balanceQuery(p.carol, key))
-	before := h.exec(p.dave, msg)
+	before := h.Exec(p.dave, msg)
 	h.createKey(p.carol, "carol's")
-	after := h.exec(p.dave, msg)
-	require.Equal(t, contract.ErrViewingKey.Error(), before.err)
-	require.Equal(t, contract.ErrViewingKey.Error(), after.err)
-	require.Equal(t, before.gas, after.gas, "no key and a wrong key: the same gas")
+	after := h.Exec(p.dave, msg)
+	require.Equal(t, contract.ErrViewingKey.Error(), before.Err)
+	require.Equal(t, contract.ErrViewingKey.Error(), after.Err)
+	require.Equal(t, before.Gas, after.Gas, "no key and a wrong key: the same gas")
 }

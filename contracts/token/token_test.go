@@ -3,198 +3,55 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/hermetic-chain/hermetic/contract/contracttest"
-	"github.com/hermetic-chain/hermetic/keys"
-	"github.com/hermetic-chain/hermetic/state"
+	"github.com/hermetic-chain/hermetic/contract/contracttest/vmtest"
 	"github.com/hermetic-chain/hermetic/vm"
 )
 
-// maxCodeSize is the code size limit the tests give the VM: a Go contract
-// using encoding/json is over vm.DefaultMaxCodeSize.
-const maxCodeSize = 8 << 20
-
-func bytesOf(b byte, n int) []byte {
-	out := make([]byte, n)
-	for i := range out {
-		out[i] = b
-	}
-	return out
-}
-
-// account returns the address of a 20-byte account, contractAddr of a
-// 32-byte contract.
-func account(t testing.TB, b byte) string {
-	s, err := keys.EncodeBech32(keys.AddressPrefix, bytesOf(b, 20))
-	require.NoError(t, err)
-	return s
-}
-
-func contractAddr(t testing.TB, b byte) string {
-	s, err := keys.EncodeBech32(keys.AddressPrefix, bytesOf(b, 32))
-	require.NoError(t, err)
-	return s
-}
-
-var (
-	vmOnce   sync.Once
-	sharedVM *vm.VM
-	vmErr    error
-)
-
-// tokenVM builds the contract once per test binary and stores it in a VM
-// shared by the tests.
-func tokenVM(t testing.TB) (*vm.VM, vm.Code) {
-	t.Helper()
-	wasm := contracttest.Build(t, ".")
-	vmOnce.Do(func() {
-		sharedVM, vmErr = vm.New(context.Background(), vm.Config{MaxCodeSize: maxCodeSize})
-	})
-	require.NoError(t, vmErr)
-	code, err := sharedVM.Store(context.Background(), wasm)
-	require.NoError(t, err)
-	return sharedVM, code
-}
-
-// harness runs the token in the real VM on a fresh state. Calls run on the
-// store directly, with no rollback of failed calls: so the tests also check
-// that the contract never writes before it fails.
-type harness struct {
-	t      testing.TB
-	v      *vm.VM
-	code   vm.Code
-	store  state.Store
-	height uint64
-	self   string
-	gas    []uint64
-}
+// harness runs the token in the real VM (vmtest.Harness: calls run on the
+// store directly, with no rollback of failed calls, so the tests also check
+// that the contract never writes before it fails) and adds the token's
+// own helpers.
+type harness struct{ *vmtest.Harness }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	v, code := tokenVM(t)
-	require.Equal(t, []string{"iterator"}, code.Capabilities)
-	tr, err := state.Open(t.TempDir(), state.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { tr.Close() })
-	return &harness{t: t, v: v, code: code, store: state.NewCache(tr), height: 100, self: contractAddr(t, 0xC0)}
-}
-
-func (h *harness) call(entry, sender, msg string) ([]byte, uint64) {
-	h.t.Helper()
-	env := vm.Env{
-		Block:       vm.BlockInfo{Height: h.height, Time: fmt.Sprint(1_700_000_000_000_000_000 + h.height*5_000_000_000), ChainID: "hermetic-test"},
-		Transaction: &vm.TransactionInfo{Index: 0},
-		Contract:    vm.ContractInfo{Address: h.self},
-	}
-	c := vm.Call{Code: h.code.Hash, Entry: entry, Env: env, Msg: []byte(msg), Store: h.store, GasLimit: 1 << 40}
-	if entry == "query" {
-		c.Env.Transaction = nil
-	} else {
-		c.Info = &vm.MessageInfo{Sender: sender, Funds: []vm.Coin{}}
-	}
-	res, err := h.v.Call(context.Background(), c)
-	require.NoError(h.t, err, "%s %s", entry, msg)
-	h.gas = append(h.gas, res.GasUsed)
-	return res.JSON, res.GasUsed
-}
-
-// result is an execute's outcome: the response or the error message.
-type result struct {
-	res  *vm.Response
-	err  string
-	data string // the response's data, padding trimmed
-	gas  uint64
-}
-
-func (h *harness) exec(sender, msg string) result {
-	h.t.Helper()
-	out, gas := h.call("execute", sender, msg)
-	var cr vm.ContractResult
-	require.NoError(h.t, json.Unmarshal(out, &cr), string(out))
-	if cr.Err != nil {
-		return result{err: *cr.Err, gas: gas}
-	}
-	require.NotNil(h.t, cr.Ok, string(out))
-	// Every execute answers with action=<name> only, and padded data.
-	name := msg[2 : strings.IndexByte(msg[2:], '"')+2]
-	require.Equal(h.t, []vm.Attribute{{Key: "action", Value: name}}, cr.Ok.Attributes, msg)
-	require.NotEmpty(h.t, cr.Ok.Data, msg)
-	require.Zero(h.t, len(cr.Ok.Data)%padBlock, "data of %d bytes is not padded", len(cr.Ok.Data))
-	return result{res: cr.Ok, data: strings.TrimRight(string(cr.Ok.Data), " "), gas: gas}
-}
-
-// ok runs an execute that must succeed and returns its (trimmed) data.
-func (h *harness) ok(sender, msg string) string {
-	h.t.Helper()
-	r := h.exec(sender, msg)
-	require.Empty(h.t, r.err, msg)
-	return r.data
-}
-
-// fails runs an execute that must fail and returns its error.
-func (h *harness) fails(sender, msg string) string {
-	h.t.Helper()
-	r := h.exec(sender, msg)
-	require.NotEmpty(h.t, r.err, "%s succeeded: %s", msg, r.data)
-	return r.err
-}
-
-func (h *harness) query(msg string) (string, string) {
-	h.t.Helper()
-	out, _ := h.call("query", "", msg)
-	var qr vm.QueryResult
-	require.NoError(h.t, json.Unmarshal(out, &qr), string(out))
-	if qr.Err != nil {
-		return "", *qr.Err
-	}
-	return string(qr.Ok), ""
+	h := vmtest.New(t, ".")
+	require.Equal(t, []string{"iterator"}, h.Code.Capabilities)
+	h.PadBlock = padBlock
+	return &harness{h}
 }
 
 func (h *harness) balance(who string) string {
-	h.t.Helper()
+	h.T.Helper()
 	var d struct {
 		Balance struct {
 			Amount string `json:"amount"`
 		} `json:"balance"`
 	}
-	require.NoError(h.t, json.Unmarshal([]byte(h.ok(who, `{"balance":{}}`)), &d))
+	require.NoError(h.T, json.Unmarshal([]byte(h.OK(who, `{"balance":{}}`)), &d))
 	return d.Balance.Amount
-}
-
-// snapshot is every key and value of the store.
-func (h *harness) snapshot() map[string]string {
-	h.t.Helper()
-	it, err := h.store.Iterator(nil, nil, false)
-	require.NoError(h.t, err)
-	defer it.Close()
-	out := map[string]string{}
-	for ; it.Valid(); it.Next() {
-		out[string(it.Key())] = string(it.Value())
-	}
-	require.NoError(h.t, it.Error())
-	return out
 }
 
 type parties struct{ alice, bob, carol, dave string }
 
 func newParties(t testing.TB) parties {
-	return parties{account(t, 1), account(t, 2), account(t, 3), account(t, 4)}
+	return parties{contracttest.Account(t, 1), contracttest.Account(t, 2), contracttest.Account(t, 3), contracttest.Account(t, 4)}
 }
 
 // setup instantiates the token with alice 1000 and bob 500.
 func setup(t testing.TB) (*harness, parties) {
 	h := newHarness(t)
 	p := newParties(t)
-	out, _ := h.call("instantiate", p.alice, `{"name":"Secret Token","symbol":"STKN","decimals":6,
+	out, _ := h.Call("instantiate", p.alice, `{"name":"Secret Token","symbol":"STKN","decimals":6,
 		"initial_balances":[{"address":"`+p.alice+`","amount":"1000"},{"address":"`+p.bob+`","amount":"500"}],
 		"prng_seed":"`+base64.StdEncoding.EncodeToString([]byte("seed"))+`"}`)
 	require.JSONEq(t, `{"ok":{"messages":[],"attributes":[{"key":"action","value":"instantiate"}],"events":[]}}`, string(out))
@@ -203,7 +60,7 @@ func setup(t testing.TB) (*harness, parties) {
 
 func TestInstantiateAndTransfer(t *testing.T) {
 	h, p := setup(t)
-	info, qerr := h.query(`{"token_info":{}}`)
+	info, qerr := h.Query(`{"token_info":{}}`)
 	require.Empty(t, qerr)
 	require.JSONEq(t, `{"token_info":{"name":"Secret Token","symbol":"STKN","decimals":6,"total_supply":null}}`, info)
 
@@ -211,40 +68,40 @@ func TestInstantiateAndTransfer(t *testing.T) {
 	require.Equal(t, "500", h.balance(p.bob))
 	require.Equal(t, "0", h.balance(p.carol))
 
-	h.height++
+	h.Height++
 	require.JSONEq(t, `{"transfer":{"status":"success"}}`,
-		h.ok(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`))
-	h.height++
+		h.OK(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`))
+	h.Height++
 	require.JSONEq(t, `{"transfer":{"status":"success"}}`,
-		h.ok(p.bob, `{"transfer":{"recipient":"`+p.carol+`","amount":"250"}}`))
+		h.OK(p.bob, `{"transfer":{"recipient":"`+p.carol+`","amount":"250"}}`))
 	require.Equal(t, "900", h.balance(p.alice))
 	require.Equal(t, "350", h.balance(p.bob))
 	require.Equal(t, "250", h.balance(p.carol))
 
 	// A transfer to oneself changes nothing but the history (one entry).
-	h.ok(p.carol, `{"transfer":{"recipient":"`+p.carol+`","amount":"250"}}`)
+	h.OK(p.carol, `{"transfer":{"recipient":"`+p.carol+`","amount":"250"}}`)
 	require.Equal(t, "250", h.balance(p.carol))
-	require.Contains(t, h.ok(p.carol, `{"transfer_history":{}}`), `"total":2`)
+	require.Contains(t, h.OK(p.carol, `{"transfer_history":{}}`), `"total":2`)
 
 	// An upper-case address is the same account.
-	h.ok(p.alice, `{"transfer":{"recipient":"`+strings.ToUpper(p.dave)+`","amount":"1"}}`)
+	h.OK(p.alice, `{"transfer":{"recipient":"`+strings.ToUpper(p.dave)+`","amount":"1"}}`)
 	require.Equal(t, "1", h.balance(p.dave))
 
 	// The whole balance can be moved.
-	h.ok(p.carol, `{"transfer":{"recipient":"`+p.alice+`","amount":"250"}}`)
+	h.OK(p.carol, `{"transfer":{"recipient":"`+p.alice+`","amount":"250"}}`)
 	require.Equal(t, "0", h.balance(p.carol))
 	require.Equal(t, "1149", h.balance(p.alice))
 }
 
 func TestInsufficientFundsLeavesStateUnchanged(t *testing.T) {
 	h, p := setup(t)
-	before := h.snapshot()
-	err := h.fails(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"1001"}}`)
+	before := h.Snapshot()
+	err := h.Fails(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"1001"}}`)
 	require.Equal(t, "insufficient funds", err)
 	require.NotContains(t, err, "1000", "the error must not reveal the balance")
-	err = h.fails(p.carol, `{"send":{"contract":"`+h.self+`","amount":"1","msg":"e30="}}`)
+	err = h.Fails(p.carol, `{"send":{"contract":"`+h.Self+`","amount":"1","msg":"e30="}}`)
 	require.Equal(t, "insufficient funds", err)
-	require.Equal(t, before, h.snapshot(), "a failed transfer wrote to the state")
+	require.Equal(t, before, h.Snapshot(), "a failed transfer wrote to the state")
 	require.Equal(t, "1000", h.balance(p.alice))
 	require.Equal(t, "500", h.balance(p.bob))
 }
@@ -252,66 +109,66 @@ func TestInsufficientFundsLeavesStateUnchanged(t *testing.T) {
 func TestAllowances(t *testing.T) {
 	h, p := setup(t) // height 100
 	allowance := func(reader string) string {
-		return h.ok(reader, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`"}}`)
+		return h.OK(reader, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`"}}`)
 	}
 	require.JSONEq(t, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"0","expiration":null}}`, allowance(p.alice))
 
 	require.JSONEq(t, `{"increase_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"300","expiration":110}}`,
-		h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"300","expiration":110}}`))
+		h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"300","expiration":110}}`))
 	want := `{"allowance":{"owner":"` + p.alice + `","spender":"` + p.bob + `","allowance":"300","expiration":110}}`
 	require.JSONEq(t, want, allowance(p.alice))
 	require.JSONEq(t, want, allowance(p.bob))
 	require.Equal(t, "unauthorized: only the owner or the spender may read an allowance",
-		h.fails(p.carol, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`"}}`))
+		h.Fails(p.carol, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`"}}`))
 
 	// Within the allowance.
-	h.height = 105
+	h.Height = 105
 	require.JSONEq(t, `{"transfer_from":{"status":"success"}}`,
-		h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"200"}}`))
+		h.OK(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"200"}}`))
 	require.Equal(t, "800", h.balance(p.alice))
 	require.Equal(t, "500", h.balance(p.bob))
 	require.Equal(t, "200", h.balance(p.carol))
 	require.Contains(t, allowance(p.bob), `"allowance":"100"`)
 
 	// Over it: nothing changes.
-	before := h.snapshot()
+	before := h.Snapshot()
 	require.Equal(t, "insufficient allowance",
-		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"101"}}`))
+		h.Fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"101"}}`))
 	require.Equal(t, "insufficient allowance", // carol has none
-		h.fails(p.carol, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`))
-	require.Equal(t, before, h.snapshot())
+		h.Fails(p.carol, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`))
+	require.Equal(t, before, h.Snapshot())
 
 	// The allowance is not the balance: bob may move up to 1000 of carol's
 	// 200, but not more than she has.
-	h.ok(p.carol, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"1000"}}`)
-	before = h.snapshot()
+	h.OK(p.carol, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"1000"}}`)
+	before = h.Snapshot()
 	require.Equal(t, "insufficient funds",
-		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.carol+`","recipient":"`+p.bob+`","amount":"201"}}`))
-	require.Equal(t, before, h.snapshot())
+		h.Fails(p.bob, `{"transfer_from":{"owner":"`+p.carol+`","recipient":"`+p.bob+`","amount":"201"}}`))
+	require.Equal(t, before, h.Snapshot())
 
 	// Expiration by block height: valid up to 109, expired from 110.
-	h.height = 109
-	h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"10"}}`)
-	h.height = 110
-	before = h.snapshot()
+	h.Height = 109
+	h.OK(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"10"}}`)
+	h.Height = 110
+	before = h.Snapshot()
 	require.Equal(t, "allowance expired at height 110",
-		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"10"}}`))
-	require.Equal(t, before, h.snapshot())
+		h.Fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"10"}}`))
+	require.Equal(t, before, h.Snapshot())
 	require.JSONEq(t, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"0","expiration":110}}`, allowance(p.bob))
 
 	// Increasing an expired allowance starts from zero, without expiration.
 	require.JSONEq(t, `{"increase_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"50","expiration":null}}`,
-		h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"50"}}`))
+		h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"50"}}`))
 	require.JSONEq(t, `{"decrease_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"20","expiration":null}}`,
-		h.ok(p.alice, `{"decrease_allowance":{"spender":"`+p.bob+`","amount":"30"}}`))
+		h.OK(p.alice, `{"decrease_allowance":{"spender":"`+p.bob+`","amount":"30"}}`))
 	// A decrease below zero clamps to zero.
 	require.JSONEq(t, `{"decrease_allowance":{"owner":"`+p.alice+`","spender":"`+p.bob+`","allowance":"0","expiration":null}}`,
-		h.ok(p.alice, `{"decrease_allowance":{"spender":"`+p.bob+`","amount":"1000"}}`))
+		h.OK(p.alice, `{"decrease_allowance":{"spender":"`+p.bob+`","amount":"1000"}}`))
 	require.Equal(t, "insufficient allowance",
-		h.fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"1"}}`))
+		h.Fails(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.bob+`","amount":"1"}}`))
 	// Increases saturate.
-	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"18446744073709551615"}}`)
-	require.Contains(t, h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"5"}}`), `"allowance":"18446744073709551615"`)
+	h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"18446744073709551615"}}`)
+	require.Contains(t, h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"5"}}`), `"allowance":"18446744073709551615"`)
 }
 
 // receiveOf decodes the one message of a send's response: a wasm execute
@@ -338,13 +195,13 @@ func receiveOf(t *testing.T, res *vm.Response) (string, map[string]ReceiveMsg) {
 
 func TestSend(t *testing.T) {
 	h, p := setup(t)
-	receiver := contractAddr(t, 0xAB)
+	receiver := contracttest.ContractAddress(t, 0xAB)
 	inner := base64.StdEncoding.EncodeToString([]byte(`{"deposit":{}}`))
 
-	r := h.exec(p.alice, `{"send":{"contract":"`+receiver+`","amount":"100","msg":"`+inner+`","memo":"hi"}}`)
-	require.Empty(t, r.err)
-	require.JSONEq(t, `{"send":{"status":"success"}}`, r.data)
-	to, recv := receiveOf(t, r.res)
+	r := h.Exec(p.alice, `{"send":{"contract":"`+receiver+`","amount":"100","msg":"`+inner+`","memo":"hi"}}`)
+	require.Empty(t, r.Err)
+	require.JSONEq(t, `{"send":{"status":"success"}}`, r.Data)
+	to, recv := receiveOf(t, r.Response)
 	require.Equal(t, receiver, to)
 	memo := "hi"
 	require.Equal(t, map[string]ReceiveMsg{"receive": {Sender: p.alice, From: p.alice, Amount: "100",
@@ -352,23 +209,23 @@ func TestSend(t *testing.T) {
 	require.Equal(t, "900", h.balance(p.alice))
 
 	// Without msg: a plain transfer, no message.
-	r = h.exec(p.alice, `{"send":{"contract":"`+receiver+`","amount":"1"}}`)
-	require.Empty(t, r.err)
-	require.Empty(t, r.res.Messages)
+	r = h.Exec(p.alice, `{"send":{"contract":"`+receiver+`","amount":"1"}}`)
+	require.Empty(t, r.Err)
+	require.Empty(t, r.Response.Messages)
 
 	// send_from: the spender is the sender, the owner is from.
-	h.ok(p.bob, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50"}}`)
-	r = h.exec(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"50","msg":"`+inner+`"}}`)
-	require.Empty(t, r.err)
-	require.JSONEq(t, `{"send_from":{"status":"success"}}`, r.data)
-	to, recv = receiveOf(t, r.res)
+	h.OK(p.bob, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50"}}`)
+	r = h.Exec(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"50","msg":"`+inner+`"}}`)
+	require.Empty(t, r.Err)
+	require.JSONEq(t, `{"send_from":{"status":"success"}}`, r.Data)
+	to, recv = receiveOf(t, r.Response)
 	require.Equal(t, receiver, to)
 	require.Equal(t, map[string]ReceiveMsg{"receive": {Sender: p.carol, From: p.bob, Amount: "50",
 		Msg: []byte(`{"deposit":{}}`)}}, recv)
 	require.Equal(t, "450", h.balance(p.bob))
 	require.Equal(t, "151", h.balance(receiver))
 	require.Equal(t, "insufficient allowance",
-		h.fails(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"1","msg":"`+inner+`"}}`))
+		h.Fails(p.carol, `{"send_from":{"owner":"`+p.bob+`","contract":"`+receiver+`","amount":"1","msg":"`+inner+`"}}`))
 }
 
 // historyReply is the data of transfer_history, as a client decodes it.
@@ -380,12 +237,12 @@ type historyReply struct {
 }
 
 func (h *harness) history(who string, page, size int) (historyReply, uint64) {
-	h.t.Helper()
-	r := h.exec(who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, page, size))
-	require.Empty(h.t, r.err)
+	h.T.Helper()
+	r := h.Exec(who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, page, size))
+	require.Empty(h.T, r.Err)
 	var a historyReply
-	require.NoError(h.t, json.Unmarshal([]byte(r.data), &a), r.data)
-	return a, r.gas
+	require.NoError(h.T, json.Unmarshal([]byte(r.Data), &a), r.Data)
+	return a, r.Gas
 }
 
 func ids(txs []Tx) []uint64 {
@@ -401,12 +258,12 @@ func TestHistoryPaging(t *testing.T) {
 	// 25 transfers alice → bob, one a block, then bob spends 5 of
 	// alice's through an allowance to carol.
 	for i := 1; i <= 25; i++ {
-		h.height++
-		h.ok(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"%d","memo":"n%d"}}`, p.bob, i, i))
+		h.Height++
+		h.OK(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"%d","memo":"n%d"}}`, p.bob, i, i))
 	}
-	h.height++
-	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"5"}}`)
-	h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"5"}}`)
+	h.Height++
+	h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"5"}}`)
+	h.OK(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"5"}}`)
 
 	a, _ := h.history(p.alice, 0, 10)
 	require.EqualValues(t, 26, a.TransferHistory.Total)
@@ -445,7 +302,7 @@ func TestHistoryPaging(t *testing.T) {
 	require.Empty(t, a.TransferHistory.Txs)
 
 	// The default page is 10.
-	require.Len(t, decodeHistory(t, h.ok(p.alice, `{"transfer_history":{}}`)).TransferHistory.Txs, 10)
+	require.Len(t, decodeHistory(t, h.OK(p.alice, `{"transfer_history":{}}`)).TransferHistory.Txs, 10)
 }
 
 func decodeHistory(t *testing.T, data string) historyReply {
@@ -456,19 +313,19 @@ func decodeHistory(t *testing.T, data string) historyReply {
 
 func TestQueries(t *testing.T) {
 	h, _ := setup(t)
-	_, err := h.query(`{"balance":{"address":"x","key":"k"}}`)
+	_, err := h.Query(`{"balance":{"address":"x","key":"k"}}`)
 	require.True(t, strings.HasPrefix(err, `address: invalid address "x"`), err)
-	_, err = h.query(`{"balance":{"address":"x","key":"k","extra":1}}`)
+	_, err = h.Query(`{"balance":{"address":"x","key":"k","extra":1}}`)
 	require.Contains(t, err, `invalid balance message: json: unknown field "extra"`)
-	_, err = h.query(`{"total_supply":{}}`)
+	_, err = h.Query(`{"total_supply":{}}`)
 	require.Equal(t, `unknown query "total_supply"`, err)
-	_, err = h.query(`{"token_info":{"x":1}}`)
+	_, err = h.Query(`{"token_info":{"x":1}}`)
 	require.Contains(t, err, `invalid token_info message: json: unknown field "x"`)
 }
 
 func TestBadInputs(t *testing.T) {
 	h, p := setup(t)
-	before := h.snapshot()
+	before := h.Snapshot()
 	for _, c := range []struct{ name, msg, err string }{
 		{"bad address", `{"transfer":{"recipient":"bob","amount":"1"}}`, `recipient: invalid address "bob"`},
 		{"wrong prefix", `{"transfer":{"recipient":"cosmos1qyqszqgpqyqszqgpqyqszqgpqyqszqgpjnp7du","amount":"1"}}`, `recipient: invalid address`},
@@ -500,16 +357,16 @@ func TestBadInputs(t *testing.T) {
 		{"negative page", `{"transfer_history":{"page":-1}}`, `invalid transfer_history message: json: cannot unmarshal number -1`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := h.fails(p.alice, c.msg)
+			err := h.Fails(p.alice, c.msg)
 			require.Contains(t, err, c.err)
 			require.True(t, strings.HasPrefix(err, c.err[:min(len(c.err), 20)]), "error %q", err)
 		})
 	}
-	require.Equal(t, before, h.snapshot())
+	require.Equal(t, before, h.Snapshot())
 }
 
 func TestInstantiateValidation(t *testing.T) {
-	a := account(t, 1)
+	a := contracttest.Account(t, 1)
 	for _, c := range []struct{ name, msg, err string }{
 		{"short name", `{"name":"ab","symbol":"ABC","decimals":6,"initial_balances":[]}`, `name: "ab" must be 3 to 30 characters`},
 		{"long name", `{"name":"` + strings.Repeat("n", 31) + `","symbol":"ABC","decimals":6,"initial_balances":[]}`, `must be 3 to 30 characters`},
@@ -527,17 +384,17 @@ func TestInstantiateValidation(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t)
-			out, _ := h.call("instantiate", a, c.msg)
+			out, _ := h.Call("instantiate", a, c.msg)
 			var cr vm.ContractResult
 			require.NoError(t, json.Unmarshal(out, &cr), string(out))
 			require.NotNil(t, cr.Err, string(out))
 			require.Contains(t, *cr.Err, c.err)
-			require.Empty(t, h.snapshot(), "a failed instantiate wrote to the state")
+			require.Empty(t, h.Snapshot(), "a failed instantiate wrote to the state")
 		})
 	}
 	// Duplicates add up; the minimal valid token.
 	h := newHarness(t)
-	out, _ := h.call("instantiate", a, `{"name":"Tok","symbol":"TOK","decimals":0,"initial_balances":[{"address":"`+a+`","amount":"2"},{"address":"`+a+`","amount":"3"}]}`)
+	out, _ := h.Call("instantiate", a, `{"name":"Tok","symbol":"TOK","decimals":0,"initial_balances":[{"address":"`+a+`","amount":"2"},{"address":"`+a+`","amount":"3"}]}`)
 	require.Contains(t, string(out), `"ok"`)
 	require.Equal(t, "5", h.balance(a))
 }
@@ -546,24 +403,24 @@ func TestInstantiateValidation(t *testing.T) {
 func scenario(t *testing.T) []uint64 {
 	h, p := setup(t)
 	for i := range 5 {
-		h.height++
-		h.ok(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"%d"}}`, p.bob, i+1))
+		h.Height++
+		h.OK(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"%d"}}`, p.bob, i+1))
 	}
-	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100","expiration":1000}}`)
-	h.ok(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"7"}}`)
-	h.fails(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100000"}}`)
-	h.ok(p.alice, `{"send":{"contract":"`+h.self+`","amount":"3","msg":"e30="}}`)
+	h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100","expiration":1000}}`)
+	h.OK(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"7"}}`)
+	h.Fails(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100000"}}`)
+	h.OK(p.alice, `{"send":{"contract":"`+h.Self+`","amount":"3","msg":"e30="}}`)
 	h.balance(p.alice)
 	h.history(p.alice, 0, 10)
 	h.history(p.bob, 1, 2)
-	h.query(`{"token_info":{}}`)
+	h.Query(`{"token_info":{}}`)
 	key := h.createKey(p.alice, "entropy")
-	h.ok(p.bob, `{"set_viewing_key":{"key":"bob key"}}`)
-	h.qok(balanceQuery(p.alice, key))
-	h.qok(historyQuery(p.bob, "bob key", 0, 10))
-	h.qfails(balanceQuery(p.bob, key))
-	h.qfails(balanceQuery(p.carol, key))
-	return h.gas
+	h.OK(p.bob, `{"set_viewing_key":{"key":"bob key"}}`)
+	h.QueryOK(balanceQuery(p.alice, key))
+	h.QueryOK(historyQuery(p.bob, "bob key", 0, 10))
+	h.QueryFails(balanceQuery(p.bob, key))
+	h.QueryFails(balanceQuery(p.carol, key))
+	return h.Gas
 }
 
 func TestDeterministicGas(t *testing.T) {
@@ -576,42 +433,42 @@ func TestDeterministicGas(t *testing.T) {
 // the history grows.
 func TestGasReport(t *testing.T) {
 	h, p := setup(t)
-	token, _ := h.query(`{"token_info":{}}`)
+	token, _ := h.Query(`{"token_info":{}}`)
 	require.NotEmpty(t, token)
-	_, qgas := h.call("query", "", `{"token_info":{}}`)
+	_, qgas := h.Call("query", "", `{"token_info":{}}`)
 	var transfer []uint64
 	for i := 1; i <= 100; i++ {
-		h.height++
-		r := h.exec(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"1","memo":"payment %d"}}`, p.bob, i))
-		require.Empty(t, r.err)
-		transfer = append(transfer, r.gas)
+		h.Height++
+		r := h.Exec(p.alice, fmt.Sprintf(`{"transfer":{"recipient":"%s","amount":"1","memo":"payment %d"}}`, p.bob, i))
+		require.Empty(t, r.Err)
+		transfer = append(transfer, r.Gas)
 	}
-	first := h.exec(p.carol, `{"transfer":{"recipient":"`+p.dave+`","amount":"1"}}`) // carol has nothing
-	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100"}}`)
-	allow := h.exec(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100"}}`)
-	from := h.exec(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`)
-	send := h.exec(p.alice, `{"send":{"contract":"`+h.self+`","amount":"1","msg":"e30="}}`)
-	bal := h.exec(p.alice, `{"balance":{}}`)
+	first := h.Exec(p.carol, `{"transfer":{"recipient":"`+p.dave+`","amount":"1"}}`) // carol has nothing
+	h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100"}}`)
+	allow := h.Exec(p.alice, `{"increase_allowance":{"spender":"`+p.bob+`","amount":"100"}}`)
+	from := h.Exec(p.bob, `{"transfer_from":{"owner":"`+p.alice+`","recipient":"`+p.carol+`","amount":"1"}}`)
+	send := h.Exec(p.alice, `{"send":{"contract":"`+h.Self+`","amount":"1","msg":"e30="}}`)
+	bal := h.Exec(p.alice, `{"balance":{}}`)
 	key := h.createKey(p.alice, "entropy")
-	create := h.gas[len(h.gas)-1]
-	h.qok(balanceQuery(p.alice, key))
-	qbal := h.gas[len(h.gas)-1]
-	h.qfails(balanceQuery(p.alice, key+"x"))
-	qwrong := h.gas[len(h.gas)-1]
-	h.qfails(balanceQuery(p.dave, key))
-	qnone := h.gas[len(h.gas)-1]
+	create := h.Gas[len(h.Gas)-1]
+	h.QueryOK(balanceQuery(p.alice, key))
+	qbal := h.Gas[len(h.Gas)-1]
+	h.QueryFails(balanceQuery(p.alice, key+"x"))
+	qwrong := h.Gas[len(h.Gas)-1]
+	h.QueryFails(balanceQuery(p.dave, key))
+	qnone := h.Gas[len(h.Gas)-1]
 	t.Logf("token_info query:           %9d gas", qgas)
 	t.Logf("create_viewing_key:         %9d gas", create)
 	t.Logf("balance query (right key):  %9d gas", qbal)
 	t.Logf("balance query (wrong key):  %9d gas (error)", qwrong)
 	t.Logf("balance query (no key):     %9d gas (error)", qnone)
-	t.Logf("balance:                    %9d gas", bal.gas)
+	t.Logf("balance:                    %9d gas", bal.Gas)
 	t.Logf("transfer (1st, new payee):  %9d gas", transfer[0])
 	t.Logf("transfer (100th):           %9d gas", transfer[99])
-	t.Logf("transfer, insufficient:     %9d gas (error)", first.gas)
-	t.Logf("increase_allowance:         %9d gas", allow.gas)
-	t.Logf("transfer_from (3 parties):  %9d gas", from.gas)
-	t.Logf("send with receive message:  %9d gas", send.gas)
+	t.Logf("transfer, insufficient:     %9d gas (error)", first.Gas)
+	t.Logf("increase_allowance:         %9d gas", allow.Gas)
+	t.Logf("transfer_from (3 parties):  %9d gas", from.Gas)
+	t.Logf("send with receive message:  %9d gas", send.Gas)
 	for _, size := range []int{1, 10, 50, 100} {
 		_, g := h.history(p.alice, 0, size)
 		_, gLast := h.history(p.alice, 100/size-1, size)
@@ -621,35 +478,17 @@ func TestGasReport(t *testing.T) {
 	t.Logf("transfer_history, empty:    %9d gas", g)
 }
 
-// qok runs a query that must succeed and returns its answer, padding
-// trimmed; the answer must be padded.
-func (h *harness) qok(msg string) string {
-	h.t.Helper()
-	out, err := h.query(msg)
-	require.Empty(h.t, err, msg)
-	require.Zero(h.t, len(out)%padBlock, "answer of %d bytes is not padded", len(out))
-	return strings.TrimRight(out, " ")
-}
-
-// qfails runs a query that must fail and returns its error.
-func (h *harness) qfails(msg string) string {
-	h.t.Helper()
-	out, err := h.query(msg)
-	require.NotEmpty(h.t, err, "%s succeeded: %s", msg, out)
-	return err
-}
-
 // createKey runs create_viewing_key for who and returns the key.
 func (h *harness) createKey(who, entropy string) string {
-	h.t.Helper()
+	h.T.Helper()
 	var d struct {
 		CreateViewingKey struct {
 			Key string `json:"key"`
 		} `json:"create_viewing_key"`
 	}
-	data := h.ok(who, `{"create_viewing_key":{"entropy":"`+entropy+`"}}`)
-	require.NoError(h.t, json.Unmarshal([]byte(data), &d), data)
-	require.True(h.t, strings.HasPrefix(d.CreateViewingKey.Key, "api_key_"), data)
+	data := h.OK(who, `{"create_viewing_key":{"entropy":"`+entropy+`"}}`)
+	require.NoError(h.T, json.Unmarshal([]byte(data), &d), data)
+	require.True(h.T, strings.HasPrefix(d.CreateViewingKey.Key, "api_key_"), data)
 	return d.CreateViewingKey.Key
 }
 
@@ -667,41 +506,41 @@ func allowanceQuery(owner, spender, key string) string {
 
 func TestViewingKeys(t *testing.T) {
 	h, p := setup(t)
-	h.height++
-	h.ok(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`)
-	h.ok(p.alice, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50","expiration":1000}}`)
+	h.Height++
+	h.OK(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`)
+	h.OK(p.alice, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50","expiration":1000}}`)
 
 	// Alice sets her key; bob has the contract create his.
-	require.JSONEq(t, `{"set_viewing_key":{"status":"success"}}`, h.ok(p.alice, `{"set_viewing_key":{"key":"alice key"}}`))
+	require.JSONEq(t, `{"set_viewing_key":{"status":"success"}}`, h.OK(p.alice, `{"set_viewing_key":{"key":"alice key"}}`))
 	bobKey := h.createKey(p.bob, "bob's dice")
 	require.Len(t, bobKey, len("api_key_")+44)
 
 	// Balances through the real query entry point.
-	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.qok(balanceQuery(p.alice, "alice key")))
-	require.JSONEq(t, `{"balance":{"amount":"600"}}`, h.qok(balanceQuery(p.bob, bobKey)))
+	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.QueryOK(balanceQuery(p.alice, "alice key")))
+	require.JSONEq(t, `{"balance":{"amount":"600"}}`, h.QueryOK(balanceQuery(p.bob, bobKey)))
 	// Any case of the address is the same account.
-	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.qok(balanceQuery(strings.ToUpper(p.alice), "alice key")))
+	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.QueryOK(balanceQuery(strings.ToUpper(p.alice), "alice key")))
 
 	// History: the same answer as the execute message.
 	for _, c := range []struct {
 		who, key   string
 		page, size int
 	}{{p.alice, "alice key", 0, 10}, {p.bob, bobKey, 0, 1}, {p.bob, bobKey, 1, 1}} {
-		q := h.qok(historyQuery(c.who, c.key, c.page, c.size))
-		e := h.ok(c.who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, c.page, c.size))
+		q := h.QueryOK(historyQuery(c.who, c.key, c.page, c.size))
+		e := h.OK(c.who, fmt.Sprintf(`{"transfer_history":{"page":%d,"page_size":%d}}`, c.page, c.size))
 		require.JSONEq(t, e, q)
 	}
-	a := decodeHistory(t, h.qok(historyQuery(p.bob, bobKey, 0, 10)))
+	a := decodeHistory(t, h.QueryOK(historyQuery(p.bob, bobKey, 0, 10)))
 	require.EqualValues(t, 1, a.TransferHistory.Total)
 	require.Equal(t, p.alice, a.TransferHistory.Txs[0].From)
-	require.Len(t, decodeHistory(t, h.qok(`{"transfer_history":{"address":"`+p.alice+`","key":"alice key"}}`)).TransferHistory.Txs, 1)
-	require.Equal(t, "page_size: 0 is not between 1 and 100", h.qfails(historyQuery(p.alice, "alice key", 0, 0)))
+	require.Len(t, decodeHistory(t, h.QueryOK(`{"transfer_history":{"address":"`+p.alice+`","key":"alice key"}}`)).TransferHistory.Txs, 1)
+	require.Equal(t, "page_size: 0 is not between 1 and 100", h.QueryFails(historyQuery(p.alice, "alice key", 0, 0)))
 
 	// Allowance: with the owner's key or the spender's.
-	want := h.ok(p.alice, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.carol+`"}}`)
-	require.JSONEq(t, want, h.qok(allowanceQuery(p.alice, p.carol, "alice key")))
+	want := h.OK(p.alice, `{"allowance":{"owner":"`+p.alice+`","spender":"`+p.carol+`"}}`)
+	require.JSONEq(t, want, h.QueryOK(allowanceQuery(p.alice, p.carol, "alice key")))
 	carolKey := h.createKey(p.carol, "")
-	require.JSONEq(t, want, h.qok(allowanceQuery(p.alice, p.carol, carolKey)))
+	require.JSONEq(t, want, h.QueryOK(allowanceQuery(p.alice, p.carol, carolKey)))
 
 	// Wrong key, empty key, no key field, an account without a key: one
 	// error.
@@ -717,29 +556,29 @@ func TestViewingKeys(t *testing.T) {
 		allowanceQuery(p.alice, p.carol, "wrong"),
 		allowanceQuery(p.alice, p.dave, ""),
 	} {
-		require.Equal(t, wrong, h.qfails(q), q)
+		require.Equal(t, wrong, h.QueryFails(q), q)
 	}
 
 	// A key of account A does not read account B.
-	require.Equal(t, wrong, h.qfails(balanceQuery(p.bob, "alice key")))
-	require.Equal(t, wrong, h.qfails(balanceQuery(p.alice, bobKey)))
-	require.Equal(t, wrong, h.qfails(historyQuery(p.bob, "alice key", 0, 10)))
-	require.Equal(t, wrong, h.qfails(historyQuery(p.alice, bobKey, 0, 10)))
+	require.Equal(t, wrong, h.QueryFails(balanceQuery(p.bob, "alice key")))
+	require.Equal(t, wrong, h.QueryFails(balanceQuery(p.alice, bobKey)))
+	require.Equal(t, wrong, h.QueryFails(historyQuery(p.bob, "alice key", 0, 10)))
+	require.Equal(t, wrong, h.QueryFails(historyQuery(p.alice, bobKey, 0, 10)))
 	// Not even an allowance between two others: bob's key reads neither
 	// alice's allowance to carol nor carol's to alice.
-	require.Equal(t, wrong, h.qfails(allowanceQuery(p.alice, p.carol, bobKey)))
-	require.Equal(t, wrong, h.qfails(allowanceQuery(p.carol, p.alice, bobKey+"x")))
+	require.Equal(t, wrong, h.QueryFails(allowanceQuery(p.alice, p.carol, bobKey)))
+	require.Equal(t, wrong, h.QueryFails(allowanceQuery(p.carol, p.alice, bobKey+"x")))
 
 	// A new key replaces the old one; two keys created in one block differ.
 	aliceKey := h.createKey(p.alice, "more entropy")
 	aliceKey2 := h.createKey(p.alice, "more entropy")
 	require.NotEqual(t, aliceKey, aliceKey2)
-	require.Equal(t, wrong, h.qfails(balanceQuery(p.alice, "alice key")))
-	require.Equal(t, wrong, h.qfails(balanceQuery(p.alice, aliceKey)))
-	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.qok(balanceQuery(p.alice, aliceKey2)))
+	require.Equal(t, wrong, h.QueryFails(balanceQuery(p.alice, "alice key")))
+	require.Equal(t, wrong, h.QueryFails(balanceQuery(p.alice, aliceKey)))
+	require.JSONEq(t, `{"balance":{"amount":"900"}}`, h.QueryOK(balanceQuery(p.alice, aliceKey2)))
 
 	// The state holds no key, only hashes.
-	for k, v := range h.snapshot() {
+	for k, v := range h.Snapshot() {
 		for _, secret := range []string{"alice key", bobKey, carolKey, aliceKey, aliceKey2, strings.TrimPrefix(bobKey, "api_key_")} {
 			require.NotContains(t, k, secret)
 			require.NotContains(t, v, secret)
@@ -749,9 +588,9 @@ func TestViewingKeys(t *testing.T) {
 	// Inside the VM, created keys are deterministic (the same on every
 	// validator): the same calls in the same blocks give the same key.
 	h2, _ := setup(t)
-	h2.height++
-	h2.ok(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`)
-	h2.ok(p.alice, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50","expiration":1000}}`)
-	h2.ok(p.alice, `{"set_viewing_key":{"key":"alice key"}}`)
+	h2.Height++
+	h2.OK(p.alice, `{"transfer":{"recipient":"`+p.bob+`","amount":"100","memo":"rent"}}`)
+	h2.OK(p.alice, `{"increase_allowance":{"spender":"`+p.carol+`","amount":"50","expiration":1000}}`)
+	h2.OK(p.alice, `{"set_viewing_key":{"key":"alice key"}}`)
 	require.Equal(t, bobKey, h2.createKey(p.bob, "bob's dice"))
 }
