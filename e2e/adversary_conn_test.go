@@ -190,7 +190,7 @@ func setHermeticConfig(t *testing.T, home string, kv map[string]string) {
 // otherwise.
 func startWithFDLimit(t *testing.T, name, logDir string, limit int, args ...string) *process {
 	t.Helper()
-	p := &process{t: t, name: name, args: args, log: filepath.Join(logDir, name+".log")}
+	p := &process{t: t, name: name, exe: binary, args: args, log: filepath.Join(logDir, name+".log")}
 	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	require.NoError(t, err)
 	script := fmt.Sprintf(`ulimit -n %d && exec "$0" "$@"`, limit)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,52 +36,55 @@ func registryCall(ctx context.Context, t *testing.T, c *client.Client, k keys.Pr
 	return out[name]
 }
 
-// TestGatewayAnchorsAReplay: the data path from machine to chain and
-// back, on a devnet with the registry contract. An organisation (alice)
-// registers a device, a stream and a gateway account (bob); the gateway
-// replays 2,000 rows of the AI4I 2020 data set, signing each with the
-// device's key, buffering, sealing batches of 500 into the object store
-// and anchoring them. Then alice grants herself the stream, releases the
-// batch keys (an audited release), opens every object and checks every
-// record: its signature under the device's key, the chain of records, and
-// its inclusion proof against the anchored root.
-func TestGatewayAnchorsAReplay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end data-path test")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
+// dataNet is a devnet with the registry contract, an organisation of
+// alice's with a gateway account (bob), a device "ai4i" whose key is in
+// deviceKeyFile, and its stream "mill" of AI4I values.
+type dataNet struct {
+	devnet
+	c             *client.Client
+	chainID       string
+	alice, gw     keys.PrivKey
+	reg           keys.ContractAddress
+	org           string
+	deviceKeyFile string
+	device        reading.Signer
+}
+
+func startDataNet(ctx context.Context, t *testing.T) *dataNet {
+	t.Helper()
 	wasm := filepath.Join(t.TempDir(), "registry.wasm")
 	hermeticd(t, "contract", "build", filepath.Join("..", "contracts", "registry"), "-O", wasm)
-	d := startDevnet(ctx, t)
-	c := client.New(d.api)
-	kr, err := keyring.Open(filepath.Join(d.home, "keyring"), "test", nil)
+	n := &dataNet{devnet: startDevnet(ctx, t)}
+	n.c = client.New(n.api)
+	kr, err := keyring.Open(filepath.Join(n.home, "keyring"), "test", nil)
 	require.NoError(t, err)
-	alice, err := kr.Key("alice")
+	n.alice, err = kr.Key("alice")
 	require.NoError(t, err)
-	gw, err := kr.Key("bob")
+	n.gw, err = kr.Key("bob")
 	require.NoError(t, err)
-	st, err := c.Status(ctx)
+	st, err := n.c.Status(ctx)
 	require.NoError(t, err)
+	n.chainID = st.ChainID
 
-	// The registry, an organisation, its gateway, device and stream.
 	bin, err := os.ReadFile(wasm)
 	require.NoError(t, err)
-	stored, err := c.StoreCode(ctx, alice, bin, client.TxOptions{})
+	stored, err := n.c.StoreCode(ctx, n.alice, bin, client.TxOptions{})
 	require.NoError(t, err)
-	made, err := c.Instantiate(ctx, alice, stored.CodeID, "registry", alice.PubKey().Address(), []byte(`{}`), false, client.TxOptions{GasLimit: 10_000_000})
+	made, err := n.c.Instantiate(ctx, n.alice, stored.CodeID, "registry", n.alice.PubKey().Address(), []byte(`{}`), false, client.TxOptions{GasLimit: 10_000_000})
 	require.NoError(t, err)
-	reg := made.Contract
+	n.reg = made.Contract
 	var org struct {
 		OrgID string `json:"org_id"`
 	}
-	require.NoError(t, json.Unmarshal(registryCall(ctx, t, c, alice, reg, "create_org", map[string]any{"name": "Acme Milling"}), &org))
-	registryCall(ctx, t, c, alice, reg, "add_gateway", map[string]any{"org_id": org.OrgID, "gateway": gw.PubKey().Address().String()})
-	deviceKey, err := edge.NewKeyFile(filepath.Join(t.TempDir(), "device.key"), edge.KeyEd25519)
+	require.NoError(t, json.Unmarshal(n.call(ctx, t, "create_org", map[string]any{"name": "Acme Milling"}), &org))
+	n.org = org.OrgID
+	n.call(ctx, t, "add_gateway", map[string]any{"org_id": n.org, "gateway": n.gw.PubKey().Address().String()})
+	n.deviceKeyFile = filepath.Join(t.TempDir(), "device.key")
+	n.device, err = edge.NewKeyFile(n.deviceKeyFile, edge.KeyEd25519)
 	require.NoError(t, err)
-	pub, err := reading.PublicKeyBytes(deviceKey.Public())
+	pub, err := reading.PublicKeyBytes(n.device.Public())
 	require.NoError(t, err)
-	registryCall(ctx, t, c, alice, reg, "register_device", map[string]any{"org_id": org.OrgID, "device_id": "ai4i",
+	n.call(ctx, t, "register_device", map[string]any{"org_id": n.org, "device_id": "ai4i",
 		"key": map[string]any{"type": "ed25519", "value": base64.StdEncoding.EncodeToString(pub)}})
 	var values []map[string]string
 	for _, v := range []struct{ name, unit string }{{"air_temperature", "K"}, {"hdf", ""}, {"machine_failure", ""}, {"osf", ""},
@@ -88,80 +92,170 @@ func TestGatewayAnchorsAReplay(t *testing.T) {
 		{"twf", ""}, {"type", ""}, {"udi", ""}} {
 		values = append(values, map[string]string{"name": v.name, "unit": v.unit})
 	}
-	registryCall(ctx, t, c, alice, reg, "create_stream", map[string]any{"org_id": org.OrgID, "stream_id": "mill", "device_id": "ai4i",
+	n.call(ctx, t, "create_stream", map[string]any{"org_id": n.org, "stream_id": "mill", "device_id": "ai4i",
 		"name": "AI4I milling machine", "values": values, "sampling_note": "one row a second, replayed"})
+	return n
+}
 
-	// The gateway replays 2,000 rows.
+// call executes a registry message as alice and returns its answer.
+func (n *dataNet) call(ctx context.Context, t *testing.T, name string, body any) json.RawMessage {
+	t.Helper()
+	return registryCall(ctx, t, n.c, n.alice, n.reg, name, body)
+}
+
+// anchorer is the gateway's view of the registry.
+func (n *dataNet) anchorer() *edge.Registry {
+	return &edge.Registry{Client: n.c, Key: n.gw, ChainID: n.chainID, Contract: n.reg, OrgID: n.org}
+}
+
+// verifyStream is a consumer's check of the stream: alice grants herself
+// the stream, releases every batch's key (an audited release), opens
+// every object from objects and checks every record — its signature under
+// the device's key, the chain of records from 1 to want, and its
+// inclusion proof against the anchored root.
+func (n *dataNet) verifyStream(ctx context.Context, t *testing.T, objects store.Folder, want uint64) {
+	t.Helper()
+	last, seq, err := n.anchorer().Last(ctx, "mill")
+	require.NoError(t, err)
+	require.Equal(t, want, seq)
+	var grant struct {
+		GrantID uint64 `json:"grant_id"`
+	}
+	require.NoError(t, json.Unmarshal(n.call(ctx, t, "grant_read", map[string]any{"org_id": n.org,
+		"grantee": n.alice.PubKey().Address().String(), "stream_id": "mill", "from": "0", "to": "9000000000000000000"}), &grant))
+	var chain reading.Chain
+	for from := uint64(1); from <= last; from += 5 { // five a release: about 7 M gas
+		to := min(from+4, last)
+		var released struct {
+			Batches []struct {
+				Anchor struct {
+					MerkleRoot   string `json:"merkle_root"`
+					RecordCount  uint64 `json:"record_count"`
+					FirstSeq     uint64 `json:"first_seq"`
+					ObjectSHA256 string `json:"object_sha256"`
+				} `json:"anchor"`
+				BatchKey string `json:"batch_key"`
+			} `json:"batches"`
+		}
+		require.NoError(t, json.Unmarshal(n.call(ctx, t, "release_keys", map[string]any{"org_id": n.org,
+			"stream_id": "mill", "grant_id": grant.GrantID, "from_batch": from, "to_batch": to}), &released))
+		require.Len(t, released.Batches, int(to-from+1))
+		for _, b := range released.Batches {
+			obj, err := objects.Get(ctx, b.Anchor.ObjectSHA256)
+			require.NoError(t, err)
+			key, err := base64.StdEncoding.DecodeString(b.BatchKey)
+			require.NoError(t, err)
+			contents, err := batch.Open(key, obj)
+			require.NoError(t, err)
+			require.Equal(t, b.Anchor.FirstSeq, contents.First)
+			require.Len(t, contents.Records, int(b.Anchor.RecordCount))
+			root, err := hex.DecodeString(b.Anchor.MerkleRoot)
+			require.NoError(t, err)
+			tree, err := batch.New(contents.Records)
+			require.NoError(t, err)
+			for i, rec := range contents.Records {
+				r, err := reading.Verify(rec, n.device.Public())
+				require.NoError(t, err)
+				require.NoError(t, chain.Add(r, rec), "every record once, in order")
+				p, err := tree.Proof(uint64(i))
+				require.NoError(t, err)
+				require.NoError(t, batch.Verify(rec, uint64(i), b.Anchor.RecordCount, p, root))
+			}
+		}
+	}
+	require.Equal(t, want+1, chain.Next())
+}
+
+// TestGatewayAnchorsAReplay: the data path from machine to chain and
+// back, on a devnet with the registry contract, the gateway run in the
+// test's process: it replays 2,000 rows of the AI4I 2020 data set, signing
+// each with the device's key, buffering, sealing batches of 500 into the
+// object store and anchoring them. Then a consumer's check of every
+// record (verifyStream).
+func TestGatewayAnchorsAReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end data-path test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n := startDataNet(ctx, t)
 	buf, err := buffer.Open(filepath.Join(t.TempDir(), "buffer.db"))
 	require.NoError(t, err)
 	defer buf.Close()
 	objects := store.Folder{Dir: filepath.Join(t.TempDir(), "objects")}
-	anchorer := &edge.Registry{Client: c, Key: gw, ChainID: st.ChainID, Contract: reg, OrgID: org.OrgID}
-	g := &edge.Gateway{Buffer: buf, Store: objects, Anchorer: anchorer, Devices: map[string]reading.Signer{"ai4i": deviceKey},
+	g := &edge.Gateway{Buffer: buf, Store: objects, Anchorer: n.anchorer(), Devices: map[string]reading.Signer{"ai4i": n.device},
 		Location: func(name string) string { return "http://gateway.example/objects/" + name }, BatchSize: 500}
 	csv, err := os.Open("../datasets/ai4i2020/ai4i2020.csv")
 	require.NoError(t, err)
 	defer csv.Close()
-	start := time.Unix(1_700_000_000, 0)
-	src := &edge.AI4I{CSV: csv, Device: "ai4i", Stream: "mill", Start: start, Tick: time.Second, Rows: 2000}
+	src := &edge.AI4I{CSV: csv, Device: "ai4i", Stream: "mill", Start: time.Unix(1_700_000_000, 0), Tick: time.Second, Rows: 2000}
 	require.NoError(t, g.Run(ctx, src, time.Second))
-	last, seq, err := anchorer.Last(ctx, "mill")
-	require.NoError(t, err)
-	require.Equal(t, uint64(2000), seq)
-	require.GreaterOrEqual(t, last, uint64(4))
 	_, left, err := buf.Pending("mill", 1)
 	require.NoError(t, err)
 	require.Empty(t, left, "everything anchored")
+	n.verifyStream(ctx, t, objects, 2000)
+}
 
-	// A consumer's view: alice grants herself the stream and releases every
-	// batch's key, then checks every record against the anchors.
-	var grant struct {
-		GrantID uint64 `json:"grant_id"`
+// TestGatewayCrash: hermetic-edge run as a process of its own, killed with
+// SIGKILL twice while it replays 3,000 AI4I rows at 600 a second in batches
+// of 300 — in the middle of buffering, sealing or anchoring, wherever it
+// is — and started again each time. When the replay is done, every row is
+// anchored exactly once: the stream's records are 1 to 3,000, each in one
+// batch, in order, each verifying (verifyStream).
+func TestGatewayCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end data-path test")
 	}
-	require.NoError(t, json.Unmarshal(registryCall(ctx, t, c, alice, reg, "grant_read", map[string]any{"org_id": org.OrgID,
-		"grantee": alice.PubKey().Address().String(), "stream_id": "mill", "from": "0", "to": "9000000000000000000"}), &grant))
-	var released struct {
-		Batches []struct {
-			Anchor struct {
-				Batch        uint64 `json:"batch"`
-				MerkleRoot   string `json:"merkle_root"`
-				RecordCount  uint64 `json:"record_count"`
-				FirstSeq     uint64 `json:"first_seq"`
-				Location     string `json:"location"`
-				ObjectSHA256 string `json:"object_sha256"`
-			} `json:"anchor"`
-			BatchKey string `json:"batch_key"`
-		} `json:"batches"`
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n := startDataNet(ctx, t)
+	dir := t.TempDir()
+	csvPath, err := filepath.Abs("../datasets/ai4i2020/ai4i2020.csv")
+	require.NoError(t, err)
+	conf := fmt.Sprintf(`home = "gateway"
+object_url = "http://gateway.example/objects/"
+
+[chain]
+node = %q
+registry = %q
+org_id = %q
+keyring = %q
+keyring_backend = "test"
+key = "bob"
+
+[batch]
+size = 300
+interval = "500ms"
+
+[[device]]
+id = "ai4i"
+key = %q
+
+[[source]]
+type = "ai4i"
+device = "ai4i"
+stream = "mill"
+file = %q
+rows = 3000
+rate = 600
+tick = "1s"
+start = 2023-11-14T22:13:20Z
+`, n.api, n.reg.String(), n.org, filepath.Join(n.home, "keyring"), n.deviceKeyFile, csvPath)
+	confPath := filepath.Join(dir, "edge.toml")
+	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o600))
+
+	p := startBinary(t, edgeBinary, "edge", dir, "run", "--config", confPath)
+	for _, after := range []time.Duration{2 * time.Second, 1500 * time.Millisecond} {
+		time.Sleep(after)
+		p.kill()
+		t.Logf("killed the gateway; its log ends:\n%s", p.logTail())
+		p.start()
 	}
-	require.NoError(t, json.Unmarshal(registryCall(ctx, t, c, alice, reg, "release_keys", map[string]any{"org_id": org.OrgID,
-		"stream_id": "mill", "grant_id": grant.GrantID, "from_batch": 1, "to_batch": last}), &released))
-	require.Len(t, released.Batches, int(last))
-	var chain reading.Chain
-	records := 0
-	for _, b := range released.Batches {
-		obj, err := objects.Get(ctx, b.Anchor.ObjectSHA256)
-		require.NoError(t, err)
-		require.Equal(t, "http://gateway.example/objects/"+b.Anchor.ObjectSHA256, b.Anchor.Location)
-		key, err := base64.StdEncoding.DecodeString(b.BatchKey)
-		require.NoError(t, err)
-		contents, err := batch.Open(key, obj)
-		require.NoError(t, err)
-		require.Equal(t, b.Anchor.FirstSeq, contents.First)
-		require.Len(t, contents.Records, int(b.Anchor.RecordCount))
-		root, err := hex.DecodeString(b.Anchor.MerkleRoot)
-		require.NoError(t, err)
-		tree, err := batch.New(contents.Records)
-		require.NoError(t, err)
-		for i, rec := range contents.Records {
-			r, err := reading.Verify(rec, deviceKey.Public())
-			require.NoError(t, err)
-			require.NoError(t, chain.Add(r, rec))
-			p, err := tree.Proof(uint64(i))
-			require.NoError(t, err)
-			require.NoError(t, batch.Verify(rec, uint64(i), b.Anchor.RecordCount, p, root))
-			records++
-		}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		t.Fatalf("the gateway did not finish: %s", p.logTail())
 	}
-	require.Equal(t, 2000, records)
-	require.Equal(t, uint64(2001), chain.Next())
+	require.Zero(t, p.cmd.ProcessState.ExitCode(), p.logTail())
+	n.verifyStream(ctx, t, store.Folder{Dir: filepath.Join(dir, "gateway", "objects")}, 3000)
 }

@@ -23,8 +23,8 @@ import (
 	"github.com/hermetic-chain/hermetic/client"
 )
 
-// binary is the hermeticd built once for the package's tests.
-var binary string
+// binary and edgeBinary are hermeticd and hermetic-edge, built by TestMain.
+var binary, edgeBinary string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "hermetic-e2e-")
@@ -33,12 +33,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "hermeticd")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/hermeticd")
-	build.Dir = ".."
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build hermeticd:", err)
-		os.Exit(1)
+	edgeBinary = filepath.Join(dir, "hermetic-edge")
+	for out, pkg := range map[string]string{binary: "./cmd/hermeticd", edgeBinary: "./cmd/hermetic-edge"} {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Dir = ".."
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkg+":", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -63,10 +66,11 @@ func hermeticdErr(args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// process is a running hermeticd node.
+// process is a running hermeticd node (or another of the binaries).
 type process struct {
 	t    *testing.T
 	name string
+	exe  string
 	args []string
 	log  string
 	cmd  *exec.Cmd
@@ -75,7 +79,13 @@ type process struct {
 
 func startProcess(t *testing.T, name, logDir string, args ...string) *process {
 	t.Helper()
-	p := &process{t: t, name: name, args: args, log: filepath.Join(logDir, name+".log")}
+	return startBinary(t, binary, name, logDir, args...)
+}
+
+// startBinary starts exe (binary or edgeBinary) as a process.
+func startBinary(t *testing.T, exe, name, logDir string, args ...string) *process {
+	t.Helper()
+	p := &process{t: t, name: name, exe: exe, args: args, log: filepath.Join(logDir, name+".log")}
 	p.start()
 	t.Cleanup(p.kill)
 	return p
@@ -85,7 +95,7 @@ func (p *process) start() {
 	p.t.Helper()
 	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	require.NoError(p.t, err)
-	p.cmd = exec.Command(binary, p.args...)
+	p.cmd = exec.Command(p.exe, p.args...)
 	p.cmd.Stdout, p.cmd.Stderr = f, f
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(p.t, p.cmd.Start())

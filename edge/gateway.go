@@ -129,11 +129,11 @@ func (g *Gateway) startAcks() {
 	if g.acks != nil {
 		return
 	}
-	g.acks = make(chan buffer.Ack, buffer.MaxGroup)
-	g.ackDone = make(chan struct{})
+	acks, done := make(chan buffer.Ack, buffer.MaxGroup), make(chan struct{})
+	g.acks, g.ackDone = acks, done
 	go func() {
-		defer close(g.ackDone)
-		for a := range g.acks {
+		defer close(done)
+		for a := range acks {
 			if err := a.Wait(context.Background()); err != nil {
 				g.mu.Lock()
 				if g.ackErr == nil {
@@ -148,12 +148,12 @@ func (g *Gateway) startAcks() {
 // Sync waits until every record ingested so far is on disk.
 func (g *Gateway) Sync() error {
 	g.mu.Lock()
-	acks := g.acks
+	acks, done := g.acks, g.ackDone
 	g.acks = nil
 	g.mu.Unlock()
 	if acks != nil {
 		close(acks)
-		<-g.ackDone
+		<-done
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()

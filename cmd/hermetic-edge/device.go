@@ -22,7 +22,7 @@ func newRootCmd() *cobra.Command {
 	}
 	device := &cobra.Command{Use: "device", Short: "Device keys: the keys readings are signed with"}
 	device.AddCommand(deviceInitCmd(), deviceShowCmd())
-	root.AddCommand(device)
+	root.AddCommand(device, runCmd())
 	return root
 }
 

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func run(t *testing.T, args ...string) (string, error) {
+func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	cmd := newRootCmd()
 	var out bytes.Buffer
@@ -24,23 +24,23 @@ func TestDeviceKeys(t *testing.T) {
 	for _, typ := range []string{"ed25519", "p256"} {
 		t.Run(typ, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "device.key")
-			out, err := run(t, "device", "init", "--key", file, "--type", typ, "--json")
+			out, err := runCLI(t, "device", "init", "--key", file, "--type", typ, "--json")
 			require.NoError(t, err)
 			var made keyInfo
 			require.NoError(t, json.Unmarshal([]byte(out), &made))
 			require.Len(t, made.KeyID, 32)
-			out, err = run(t, "device", "show", "--key", file, "--json")
+			out, err = runCLI(t, "device", "show", "--key", file, "--json")
 			require.NoError(t, err)
 			var shown keyInfo
 			require.NoError(t, json.Unmarshal([]byte(out), &shown))
 			require.Equal(t, made, shown)
 
-			_, err = run(t, "device", "init", "--key", file)
+			_, err = runCLI(t, "device", "init", "--key", file)
 			require.Error(t, err, "an existing key file is never overwritten")
 		})
 	}
-	_, err := run(t, "device", "init", "--key", filepath.Join(t.TempDir(), "k"), "--type", "rsa")
+	_, err := runCLI(t, "device", "init", "--key", filepath.Join(t.TempDir(), "k"), "--type", "rsa")
 	require.ErrorContains(t, err, "want ed25519 or p256")
-	_, err = run(t, "device", "init")
+	_, err = runCLI(t, "device", "init")
 	require.ErrorContains(t, err, `required flag(s) "key" not set`)
 }
