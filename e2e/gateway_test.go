@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hermetic-chain/hermetic/batch"
@@ -183,8 +185,9 @@ func TestGatewayAnchorsAReplay(t *testing.T) {
 	require.NoError(t, err)
 	defer buf.Close()
 	objects := store.Folder{Dir: filepath.Join(t.TempDir(), "objects")}
+	metrics := edge.NewMetrics(prometheus.NewRegistry())
 	g := &edge.Gateway{Buffer: buf, Store: objects, Anchorer: n.anchorer(), Devices: map[string]reading.Signer{"ai4i": n.device},
-		Location: func(name string) string { return "http://gateway.example/objects/" + name }, BatchSize: 500}
+		Location: func(name string) string { return "http://gateway.example/objects/" + name }, BatchSize: 500, Metrics: metrics}
 	csv, err := os.Open("../datasets/ai4i2020/ai4i2020.csv")
 	require.NoError(t, err)
 	defer csv.Close()
@@ -193,6 +196,11 @@ func TestGatewayAnchorsAReplay(t *testing.T) {
 	_, left, err := buf.Pending("mill", 1)
 	require.NoError(t, err)
 	require.Empty(t, left, "everything anchored")
+	for name, c := range map[string]prometheus.Collector{"in": metrics.In, "signed": metrics.Signed, "buffered": metrics.Buffered, "anchored": metrics.Anchored} {
+		require.Equal(t, 2000.0, testutil.ToFloat64(c), name)
+	}
+	require.GreaterOrEqual(t, testutil.ToFloat64(metrics.Batches), 4.0)
+	require.Zero(t, testutil.CollectAndCount(metrics.Errors))
 	n.verifyStream(ctx, t, objects, 2000)
 }
 

@@ -56,6 +56,8 @@ type Gateway struct {
 	// BatchSize bounds a batch's records.
 	BatchSize int
 	Log       *slog.Logger
+	// Metrics, if set, count what the gateway does.
+	Metrics *Metrics
 
 	mu         sync.Mutex
 	chains     map[string]*reading.Chain // by stream
@@ -72,8 +74,12 @@ var ErrUnknownDevice = errors.New("edge: no key for the device")
 // A stream's samples must come in order; a stream is taken to be its
 // device's alone.
 func (g *Gateway) Ingest(ctx context.Context, s Sample) error {
+	if g.Metrics != nil {
+		g.Metrics.In.WithLabelValues(s.Stream).Inc()
+	}
 	signer, ok := g.Devices[s.Device]
 	if !ok {
+		g.count("ingest")
 		return fmt.Errorf("%w: %s (stream %s)", ErrUnknownDevice, s.Device, s.Stream)
 	}
 	g.mu.Lock()
@@ -96,6 +102,9 @@ func (g *Gateway) Ingest(ctx context.Context, s Sample) error {
 	}
 	if err := c.Add(*r, record); err != nil {
 		return err
+	}
+	if g.Metrics != nil {
+		g.Metrics.Signed.WithLabelValues(s.Stream).Inc()
 	}
 	g.startAcks()
 	g.acks <- ack
@@ -135,11 +144,16 @@ func (g *Gateway) startAcks() {
 		defer close(done)
 		for a := range acks {
 			if err := a.Wait(context.Background()); err != nil {
+				g.count("buffer")
 				g.mu.Lock()
 				if g.ackErr == nil {
 					g.ackErr = fmt.Errorf("edge: buffer: %w", err)
 				}
 				g.mu.Unlock()
+				continue
+			}
+			if g.Metrics != nil {
+				g.Metrics.Buffered.Inc()
 			}
 		}
 	}()
@@ -186,6 +200,11 @@ func (g *Gateway) AnchorPending(ctx context.Context, stream string) (int, error)
 			return total, err
 		}
 		g.log().Info("anchored", "stream", stream, "batch", a.Batch, "records", len(records), "first", a.FirstSeq, "last", a.LastSeq)
+		if m := g.Metrics; m != nil {
+			m.Anchored.WithLabelValues(stream).Add(float64(len(records)))
+			m.Batches.WithLabelValues(stream).Inc()
+			m.Lag.WithLabelValues(stream).Set(time.Since(time.Unix(0, a.LastTime)).Seconds())
+		}
 		total += len(records)
 		next++
 		g.mu.Lock()
@@ -281,6 +300,7 @@ func (g *Gateway) Run(ctx context.Context, src Source, interval time.Duration) e
 		}
 		for s := range streams {
 			if _, err := g.AnchorPending(ctx, s); err != nil {
+				g.count("anchor")
 				g.log().Warn("anchoring failed; retrying at the next interval", "stream", s, "err", err)
 			}
 		}
@@ -332,6 +352,13 @@ func (g *Gateway) drain(ctx context.Context, streams map[string]bool, anchorAll 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// count counts a failure of what.
+func (g *Gateway) count(what string) {
+	if g.Metrics != nil {
+		g.Metrics.Errors.WithLabelValues(what).Inc()
 	}
 }
 

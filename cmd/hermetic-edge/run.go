@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/hermetic-chain/hermetic/client"
@@ -37,7 +39,8 @@ type config struct {
 		Size     int      `toml:"size"`
 		Interval duration `toml:"interval"`
 	} `toml:"batch"`
-	// Listen serves the object store read-only at /objects/.
+	// Listen serves the object store read-only at /objects/ and the
+	// Prometheus metrics at /metrics.
 	Listen string `toml:"listen"`
 	// ObjectURL is the location anchors give objects: ObjectURL + name.
 	ObjectURL string         `toml:"object_url"`
@@ -164,6 +167,8 @@ func run(ctx context.Context, c *config, log *slog.Logger) error {
 	}
 	defer buf.Close()
 	objects := store.Folder{Dir: filepath.Join(c.Home, "objects")}
+	reg := prometheus.NewRegistry()
+	metrics := edge.NewMetrics(reg)
 	if c.Listen != "" {
 		ln, err := net.Listen("tcp", c.Listen)
 		if err != nil {
@@ -171,6 +176,7 @@ func run(ctx context.Context, c *config, log *slog.Logger) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/objects/", http.StripPrefix("/objects", objects.Handler()))
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
@@ -213,7 +219,7 @@ func run(ctx context.Context, c *config, log *slog.Logger) error {
 		}
 		sources = append(sources, src)
 	}
-	g := &edge.Gateway{Buffer: buf, Store: objects, Devices: devices, BatchSize: c.Batch.Size, Log: log,
+	g := &edge.Gateway{Buffer: buf, Store: objects, Devices: devices, BatchSize: c.Batch.Size, Log: log, Metrics: metrics,
 		Anchorer: &edge.Registry{Client: cl, Key: account, ChainID: st.ChainID, Contract: registry, OrgID: c.Chain.OrgID},
 		Location: func(name string) string { return c.ObjectURL + name }}
 	log.Info("gateway running", "sources", len(sources), "devices", len(devices), "batch", c.Batch.Size, "interval", c.Batch.Interval.Duration)
