@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ import (
 
 // registryCall executes a registry message and returns the decrypted
 // answer of message name.
-func registryCall(ctx context.Context, t *testing.T, c *client.Client, k keys.PrivKey, reg keys.ContractAddress, name string, body any) json.RawMessage {
+func registryCall(ctx context.Context, t testing.TB, c *client.Client, k keys.PrivKey, reg keys.ContractAddress, name string, body any) json.RawMessage {
 	t.Helper()
 	msg, err := json.Marshal(map[string]any{name: body})
 	require.NoError(t, err)
@@ -52,7 +53,7 @@ type dataNet struct {
 	device        reading.Signer
 }
 
-func startDataNet(ctx context.Context, t *testing.T) *dataNet {
+func startDataNet(ctx context.Context, t testing.TB) *dataNet {
 	t.Helper()
 	wasm := filepath.Join(t.TempDir(), "registry.wasm")
 	hermeticd(t, "contract", "build", filepath.Join("..", "contracts", "registry"), "-O", wasm)
@@ -84,10 +85,12 @@ func startDataNet(ctx context.Context, t *testing.T) *dataNet {
 	n.deviceKeyFile = filepath.Join(t.TempDir(), "device.key")
 	n.device, err = edge.NewKeyFile(n.deviceKeyFile, edge.KeyEd25519)
 	require.NoError(t, err)
-	pub, err := reading.PublicKeyBytes(n.device.Public())
-	require.NoError(t, err)
-	n.call(ctx, t, "register_device", map[string]any{"org_id": n.org, "device_id": "ai4i",
-		"key": map[string]any{"type": "ed25519", "value": base64.StdEncoding.EncodeToString(pub)}})
+	// The admin registers the device with the gateway's command.
+	out, err := exec.CommandContext(ctx, edgeBinary, "device", "register", "--key", n.deviceKeyFile, "--device", "ai4i",
+		"--node", n.api, "--registry", n.reg.String(), "--org-id", n.org,
+		"--keyring", filepath.Join(n.home, "keyring"), "--keyring-backend", "test", "--from", "alice").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "registered device ai4i")
 	var values []map[string]string
 	for _, v := range []struct{ name, unit string }{{"air_temperature", "K"}, {"hdf", ""}, {"machine_failure", ""}, {"osf", ""},
 		{"process_temperature", "K"}, {"pwf", ""}, {"rnf", ""}, {"rotational_speed", "rpm"}, {"tool_wear", "min"}, {"torque", "N.m"},
@@ -100,7 +103,7 @@ func startDataNet(ctx context.Context, t *testing.T) *dataNet {
 }
 
 // call executes a registry message as alice and returns its answer.
-func (n *dataNet) call(ctx context.Context, t *testing.T, name string, body any) json.RawMessage {
+func (n *dataNet) call(ctx context.Context, t testing.TB, name string, body any) json.RawMessage {
 	t.Helper()
 	return registryCall(ctx, t, n.c, n.alice, n.reg, name, body)
 }
@@ -115,7 +118,7 @@ func (n *dataNet) anchorer() *edge.Registry {
 // every object from objects and checks every record — its signature under
 // the device's key, the chain of records from 1 to want, and its
 // inclusion proof against the anchored root.
-func (n *dataNet) verifyStream(ctx context.Context, t *testing.T, objects store.Folder, want uint64) {
+func (n *dataNet) verifyStream(ctx context.Context, t testing.TB, objects store.Folder, want uint64) {
 	t.Helper()
 	last, seq, err := n.anchorer().Last(ctx, "mill")
 	require.NoError(t, err)

@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 }
 
 // hermeticd runs the CLI to completion and returns its standard output.
-func hermeticd(t *testing.T, args ...string) string {
+func hermeticd(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := hermeticdErr(args...)
 	require.NoError(t, err, "hermeticd %v", args)
@@ -68,7 +68,7 @@ func hermeticdErr(args ...string) (string, error) {
 
 // process is a running hermeticd node (or another of the binaries).
 type process struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	exe  string
 	args []string
@@ -77,13 +77,13 @@ type process struct {
 	done chan struct{}
 }
 
-func startProcess(t *testing.T, name, logDir string, args ...string) *process {
+func startProcess(t testing.TB, name, logDir string, args ...string) *process {
 	t.Helper()
 	return startBinary(t, binary, name, logDir, args...)
 }
 
 // startBinary starts exe (binary or edgeBinary) as a process.
-func startBinary(t *testing.T, exe, name, logDir string, args ...string) *process {
+func startBinary(t testing.TB, exe, name, logDir string, args ...string) *process {
 	t.Helper()
 	p := &process{t: t, name: name, exe: exe, args: args, log: filepath.Join(logDir, name+".log")}
 	p.start()
@@ -143,7 +143,7 @@ func (p *process) logTail() string {
 
 // loopbackBase picks a random 127.x.y.1 whose first ports are free, so that
 // test networks do not collide with a devnet or with each other.
-func loopbackBase(t *testing.T, n int) net.IP {
+func loopbackBase(t testing.TB, n int) net.IP {
 	t.Helper()
 	for range 50 {
 		ip := net.IPv4(127, byte(10+rand.IntN(200)), byte(rand.IntN(250)), 1)
@@ -205,7 +205,7 @@ type devnet struct {
 }
 
 // startDevnet starts a devnet in a fresh home and waits for its first block.
-func startDevnet(ctx context.Context, t *testing.T) devnet {
+func startDevnet(ctx context.Context, t testing.TB) devnet {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "devnet")
 	ip := loopbackBase(t, 1).String()
@@ -226,7 +226,7 @@ func (d devnet) flags() []string {
 }
 
 // run runs a CLI command against the devnet and returns its output.
-func (d devnet) run(t *testing.T, args ...string) string {
+func (d devnet) run(t testing.TB, args ...string) string {
 	t.Helper()
 	return hermeticd(t, append(args, d.flags()...)...)
 }

@@ -21,7 +21,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	device := &cobra.Command{Use: "device", Short: "Device keys: the keys readings are signed with"}
-	device.AddCommand(deviceInitCmd(), deviceShowCmd())
+	device.AddCommand(deviceInitCmd(), deviceShowCmd(), deviceRegisterCmd())
 	root.AddCommand(device, runCmd())
 	return root
 }
