@@ -285,45 +285,76 @@ func (g *Gateway) seal(ctx context.Context, stream string, n, first uint64, reco
 		FirstTime: firstR.Time, LastTime: lastR.Time, Location: g.Location(name), ObjectSHA256: sum[:], Key: key}, nil
 }
 
-// Run reads src until it ends or ctx is done, ingesting every sample, and
-// anchors what is buffered every interval and once more at the end.
+// Run reads src until it ends or ctx is done, ingesting every sample,
+// while another goroutine anchors what is on disk every interval; at the
+// source's end it anchors until nothing is left. Ingestion never waits for
+// a block: an anchor covers whatever was buffered since the last one (up to
+// BatchSize records a batch).
 func (g *Gateway) Run(ctx context.Context, src Source, interval time.Duration) error {
 	samples := make(chan Sample, 1024)
 	srcErr := make(chan error, 1)
 	go func() { srcErr <- src.Run(ctx, samples); close(samples) }()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+
+	var mu sync.Mutex
 	streams := map[string]bool{}
-	anchorAll := func() error {
-		if err := g.Sync(); err != nil {
-			return err
-		}
+	list := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := make([]string, 0, len(streams))
 		for s := range streams {
-			if _, err := g.AnchorPending(ctx, s); err != nil {
+			out = append(out, s)
+		}
+		return out
+	}
+	anchorAll := func(ctx context.Context) {
+		for _, s := range list() {
+			if _, err := g.AnchorPending(ctx, s); err != nil && ctx.Err() == nil {
 				g.count("anchor")
 				g.log().Warn("anchoring failed; retrying at the next interval", "stream", s, "err", err)
 			}
 		}
-		return nil
+	}
+	actx, stopAnchoring := context.WithCancel(ctx)
+	anchoring := make(chan struct{})
+	go func() {
+		defer close(anchoring)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				anchorAll(actx)
+			case <-actx.Done():
+				return
+			}
+		}
+	}()
+	stop := func() {
+		stopAnchoring()
+		<-anchoring
 	}
 	for {
 		select {
 		case s, ok := <-samples:
 			if !ok {
+				stop()
 				if err := <-srcErr; err != nil && !errors.Is(err, context.Canceled) {
 					return err
 				}
-				return g.drain(ctx, streams, anchorAll, interval)
+				if err := g.Sync(); err != nil {
+					return err
+				}
+				return g.drain(ctx, list(), func() { anchorAll(ctx) }, interval)
 			}
+			mu.Lock()
 			streams[s.Stream] = true
+			mu.Unlock()
 			if err := g.Ingest(ctx, s); err != nil {
-				return err
-			}
-		case <-tick.C:
-			if err := anchorAll(); err != nil {
+				stop()
 				return err
 			}
 		case <-ctx.Done():
+			stop()
 			return ctx.Err()
 		}
 	}
@@ -331,13 +362,11 @@ func (g *Gateway) Run(ctx context.Context, src Source, interval time.Duration) e
 
 // drain anchors until nothing of streams is left in the buffer, retrying
 // every interval while the chain is away, or until ctx is done.
-func (g *Gateway) drain(ctx context.Context, streams map[string]bool, anchorAll func() error, interval time.Duration) error {
+func (g *Gateway) drain(ctx context.Context, streams []string, anchorAll func(), interval time.Duration) error {
 	for {
-		if err := anchorAll(); err != nil {
-			return err
-		}
+		anchorAll()
 		left := 0
-		for s := range streams {
+		for _, s := range streams {
 			_, recs, err := g.Buffer.Pending(s, 1)
 			if err != nil {
 				return err
