@@ -58,6 +58,9 @@ type Gateway struct {
 	Log       *slog.Logger
 	// Metrics, if set, count what the gateway does.
 	Metrics *Metrics
+	// MaxSkew is how far ahead of the gateway's clock a sample's source
+	// time may be (reading.CheckTime); 0: DefaultMaxSkew.
+	MaxSkew time.Duration
 
 	mu         sync.Mutex
 	chains     map[string]*reading.Chain // by stream
@@ -69,6 +72,15 @@ type Gateway struct {
 
 // ErrUnknownDevice: a sample of a device the gateway has no key for.
 var ErrUnknownDevice = errors.New("edge: no key for the device")
+
+// DefaultMaxSkew is Gateway.MaxSkew's default.
+const DefaultMaxSkew = 5 * time.Minute
+
+// refused says whether err refuses one sample only (the gateway logs it
+// and goes on) rather than stopping the gateway.
+func refused(err error) bool {
+	return errors.Is(err, ErrUnknownDevice) || errors.Is(err, reading.ErrFuture) || errors.Is(err, reading.ErrInvalid)
+}
 
 // Ingest numbers, chains and signs a sample and hands it to the buffer.
 // A stream's samples must come in order; a stream is taken to be its
@@ -92,8 +104,17 @@ func (g *Gateway) Ingest(ctx context.Context, s Sample) error {
 		return err
 	}
 	r := &reading.Reading{Device: s.Device, Stream: s.Stream, Seq: c.Next(), Time: s.Time.UnixNano(), Values: s.Values, Quality: s.Quality, Prev: c.Last()}
+	skew := g.MaxSkew
+	if skew <= 0 {
+		skew = DefaultMaxSkew
+	}
+	if err := reading.CheckTime(*r, time.Now(), skew); err != nil {
+		g.count("ingest")
+		return err
+	}
 	record, err := reading.Sign(nil, signer, r)
 	if err != nil {
+		g.count("ingest")
 		return err
 	}
 	ack, err := g.Buffer.Enqueue(ctx, s.Stream, r.Seq, record)
@@ -349,7 +370,9 @@ func (g *Gateway) Run(ctx context.Context, src Source, interval time.Duration) e
 			mu.Lock()
 			streams[s.Stream] = true
 			mu.Unlock()
-			if err := g.Ingest(ctx, s); err != nil {
+			if err := g.Ingest(ctx, s); refused(err) {
+				g.log().Warn("sample refused", "device", s.Device, "stream", s.Stream, "err", err)
+			} else if err != nil {
 				stop()
 				return err
 			}
