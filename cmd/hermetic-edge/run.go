@@ -132,7 +132,10 @@ func loadConfig(path string) (*config, error) {
 }
 
 func runCmd() *cobra.Command {
-	var file string
+	var (
+		file     string
+		progress bool
+	)
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
 		Short: "Run the gateway: read the sources, sign, buffer, and anchor batches in the registry",
@@ -149,15 +152,16 @@ its end anchors what is left and exits.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return run(ctx, c, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
+			return run(ctx, c, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)), cmd.ErrOrStderr(), progress)
 		},
 	}
 	cmd.Flags().StringVar(&file, "config", "", "the configuration file")
+	cmd.Flags().BoolVar(&progress, "progress", false, "show a progress bar even when stderr is not a terminal (it is shown on a terminal)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
 
-func run(ctx context.Context, c *config, log *slog.Logger) error {
+func run(ctx context.Context, c *config, log *slog.Logger, stderr io.Writer, progress bool) error {
 	if err := os.MkdirAll(c.Home, 0o700); err != nil {
 		return err
 	}
@@ -204,6 +208,7 @@ func run(ctx context.Context, c *config, log *slog.Logger) error {
 	}
 	var sources []edge.Source
 	var closers []io.Closer
+	total := int64(0) // readings the sources will hand out; -1: unbounded
 	defer func() {
 		for _, f := range closers {
 			f.Close()
@@ -214,6 +219,7 @@ func run(ctx context.Context, c *config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
+		total = addTotal(total, sc, src)
 		if closer != nil {
 			closers = append(closers, closer)
 		}
@@ -223,11 +229,42 @@ func run(ctx context.Context, c *config, log *slog.Logger) error {
 		Anchorer: &edge.Registry{Client: cl, Key: account, ChainID: st.ChainID, Contract: registry, OrgID: c.Chain.OrgID},
 		Location: func(name string) string { return c.ObjectURL + name }}
 	log.Info("gateway running", "sources", len(sources), "devices", len(devices), "batch", c.Batch.Size, "interval", c.Batch.Interval.Duration)
-	err = g.Run(ctx, edge.Merge(sources...), c.Batch.Interval.Duration)
+	var src edge.Source = edge.Merge(sources...)
+	if bar := newProgress(stderr, progress, total); bar != nil {
+		src = progressSource{Source: src, bar: bar}
+		defer func() { _ = bar.Finish() }()
+	}
+	err = g.Run(ctx, src, c.Batch.Interval.Duration)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// addTotal adds what a source will hand out to total (-1 once a source
+// does not end).
+func addTotal(total int64, sc sourceConfig, src edge.Source) int64 {
+	if total < 0 {
+		return total
+	}
+	switch s := src.(type) {
+	case *edge.AI4I:
+		rows := int64(sc.Rows)
+		if rows == 0 {
+			n, err := rowsIn(sc.File)
+			if err != nil {
+				return -1
+			}
+			rows = n
+		}
+		return total + max(rows-int64(s.Skip), 0)
+	case *edge.Sim:
+		if s.Count == 0 {
+			return -1
+		}
+		return total + int64(s.Count)
+	}
+	return -1
 }
 
 // newSource makes a configured source; a replay resumes after the rows
