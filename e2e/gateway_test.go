@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -76,29 +77,25 @@ func startDataNet(ctx context.Context, t testing.TB) *dataNet {
 	made, err := n.c.Instantiate(ctx, n.alice, stored.CodeID, "registry", n.alice.PubKey().Address(), []byte(`{}`), false, client.TxOptions{GasLimit: 10_000_000})
 	require.NoError(t, err)
 	n.reg = made.Contract
-	var org struct {
-		OrgID string `json:"org_id"`
-	}
-	require.NoError(t, json.Unmarshal(n.call(ctx, t, "create_org", map[string]any{"name": "Acme Milling"}), &org))
-	n.org = org.OrgID
-	n.call(ctx, t, "add_gateway", map[string]any{"org_id": n.org, "gateway": n.gw.PubKey().Address().String()})
+	// The organisation and its gateway, with hermeticd's data commands.
+	reg := []string{"--registry", n.reg.String(), "--from", "alice"}
+	out := n.run(t, append([]string{"tx", "data", "create-org", "Acme Milling"}, reg...)...)
+	m := regexp.MustCompile(`"org_id":"([0-9a-f]{32})"`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	n.org = m[1]
+	n.run(t, append([]string{"tx", "data", "add-gateway", n.org, n.gw.PubKey().Address().String()}, reg...)...)
 	n.deviceKeyFile = filepath.Join(t.TempDir(), "device.key")
 	n.device, err = edge.NewKeyFile(n.deviceKeyFile, edge.KeyEd25519)
 	require.NoError(t, err)
 	// The admin registers the device with the gateway's command.
-	out, err := exec.CommandContext(ctx, edgeBinary, "device", "register", "--key", n.deviceKeyFile, "--device", "ai4i",
+	edgeOut, err := exec.CommandContext(ctx, edgeBinary, "device", "register", "--key", n.deviceKeyFile, "--device", "ai4i",
 		"--node", n.api, "--registry", n.reg.String(), "--org-id", n.org,
 		"--keyring", filepath.Join(n.home, "keyring"), "--keyring-backend", "test", "--from", "alice").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	require.Contains(t, string(out), "registered device ai4i")
-	var values []map[string]string
-	for _, v := range []struct{ name, unit string }{{"air_temperature", "K"}, {"hdf", ""}, {"machine_failure", ""}, {"osf", ""},
-		{"process_temperature", "K"}, {"pwf", ""}, {"rnf", ""}, {"rotational_speed", "rpm"}, {"tool_wear", "min"}, {"torque", "N.m"},
-		{"twf", ""}, {"type", ""}, {"udi", ""}} {
-		values = append(values, map[string]string{"name": v.name, "unit": v.unit})
-	}
-	n.call(ctx, t, "create_stream", map[string]any{"org_id": n.org, "stream_id": "mill", "device_id": "ai4i",
-		"name": "AI4I milling machine", "values": values, "sampling_note": "one row a second, replayed"})
+	require.NoError(t, err, "%s", edgeOut)
+	require.Contains(t, string(edgeOut), "registered device ai4i")
+	n.run(t, append([]string{"tx", "data", "create-stream", n.org, "mill", "ai4i", "--name", "AI4I milling machine",
+		"--sampling-note", "one row a second, replayed", "--values",
+		"air_temperature:K,hdf:,machine_failure:,osf:,process_temperature:K,pwf:,rnf:,rotational_speed:rpm,tool_wear:min,torque:N.m,twf:,type:,udi:"}, reg...)...)
 	return n
 }
 
@@ -205,6 +202,13 @@ func TestGatewayAnchorsAReplay(t *testing.T) {
 	require.GreaterOrEqual(t, testutil.ToFloat64(metrics.Batches), 4.0)
 	require.Zero(t, testutil.CollectAndCount(metrics.Errors))
 	n.verifyStream(ctx, t, objects, 2000)
+
+	// The admin reads the anchors with hermeticd, authorised by a permit.
+	permit := filepath.Join(t.TempDir(), "permit.json")
+	n.run(t, "permit", "sign", "--from", "alice", "--name", "registry", "--contracts", n.reg.String(), "--permissions", "anchors", "--expires", "1h", "-O", permit)
+	out := n.run(t, "query", "data", "anchors", n.org, "mill", "--registry", n.reg.String(), "--permit", permit, "--limit", "2")
+	require.Contains(t, out, `"last_seq":2000`)
+	require.Contains(t, out, `"object_sha256"`)
 }
 
 // TestGatewayCrash: hermetic-edge run as a process of its own, killed with

@@ -14,7 +14,7 @@ import (
 
 func queryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "query", Aliases: []string{"q"}, Short: "Read the chain"}
-	cmd.AddCommand(queryAccountCmd(g), queryBalanceCmd(g), queryTxCmd(g), queryBlockCmd(g), queryValidatorsCmd(g), queryEnclaveCmd(g), queryComputeCmd(g))
+	cmd.AddCommand(queryAccountCmd(g), queryBalanceCmd(g), queryTxCmd(g), queryBlockCmd(g), queryValidatorsCmd(g), queryEnclaveCmd(g), queryComputeCmd(g), queryDataCmd(g))
 	return cmd
 }
 

@@ -150,7 +150,7 @@ func txCmd(g *globals) *cobra.Command {
 	bank.AddCommand(bankSendCmd(g))
 	staking := &cobra.Command{Use: "staking", Short: "Bond and unbond tokens to validators"}
 	staking.AddCommand(bondCmd(g, true), bondCmd(g, false))
-	cmd.AddCommand(bank, staking, txComputeCmd(g))
+	cmd.AddCommand(bank, staking, txComputeCmd(g), txDataCmd(g))
 	return cmd
 }
 
