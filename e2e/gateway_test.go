@@ -211,20 +211,11 @@ func TestGatewayAnchorsAReplay(t *testing.T) {
 	require.Contains(t, out, `"object_sha256"`)
 }
 
-// TestGatewayCrash: hermetic-edge run as a process of its own, killed with
-// SIGKILL twice while it replays 3,000 AI4I rows at 600 a second in batches
-// of 300 — in the middle of buffering, sealing or anchoring, wherever it
-// is — and started again each time. When the replay is done, every row is
-// anchored exactly once: the stream's records are 1 to 3,000, each in one
-// batch, in order, each verifying (verifyStream).
-func TestGatewayCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end data-path test")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	n := startDataNet(ctx, t)
-	dir := t.TempDir()
+// edgeConfig writes a hermetic-edge configuration in dir that replays rows
+// AI4I rows at rate a second in batches of batch, anchoring every 500 ms,
+// with its home in dir/gateway, and returns its path.
+func (n *dataNet) edgeConfig(t testing.TB, dir string, rows, rate, batch int) string {
+	t.Helper()
 	csvPath, err := filepath.Abs("../datasets/ai4i2020/ai4i2020.csv")
 	require.NoError(t, err)
 	conf := fmt.Sprintf(`home = "gateway"
@@ -239,7 +230,7 @@ keyring_backend = "test"
 key = "bob"
 
 [batch]
-size = 300
+size = %d
 interval = "500ms"
 
 [[device]]
@@ -251,14 +242,64 @@ type = "ai4i"
 device = "ai4i"
 stream = "mill"
 file = %q
-rows = 3000
-rate = 600
+rows = %d
+rate = %d
 tick = "1s"
 start = 2023-11-14T22:13:20Z
-`, n.api, n.reg.String(), n.org, filepath.Join(n.home, "keyring"), n.deviceKeyFile, csvPath)
-	confPath := filepath.Join(dir, "edge.toml")
-	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o600))
+`, n.api, n.reg.String(), n.org, filepath.Join(n.home, "keyring"), batch, n.deviceKeyFile, csvPath, rows, rate)
+	path := filepath.Join(dir, "edge.toml")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	return path
+}
 
+// TestGatewayChainDown: the chain stops for 20 s while hermetic-edge
+// replays 2,000 rows at 200 a second: the gateway keeps signing and
+// buffering, retries its anchors while the node is away, reconciles when
+// it is back, and in the end every row is anchored exactly once.
+func TestGatewayChainDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end data-path test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n := startDataNet(ctx, t)
+	dir := t.TempDir()
+	p := startBinary(t, edgeBinary, "edge", dir, "run", "--config", n.edgeConfig(t, dir, 2000, 200, 300))
+	time.Sleep(3 * time.Second)
+	n.proc.stop()
+	t.Log("chain stopped")
+	time.Sleep(20 * time.Second)
+	n.proc.start()
+	_, err := waitHeight(ctx, n.c, 1)
+	require.NoError(t, err, n.proc.logTail())
+	t.Log("chain back")
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		t.Fatalf("the gateway did not finish: %s", p.logTail())
+	}
+	require.Zero(t, p.cmd.ProcessState.ExitCode(), p.logTail())
+	log, err := os.ReadFile(p.log)
+	require.NoError(t, err)
+	require.Contains(t, string(log), "anchoring failed; retrying", "the gateway saw the chain away")
+	n.verifyStream(ctx, t, store.Folder{Dir: filepath.Join(dir, "gateway", "objects")}, 2000)
+}
+
+// TestGatewayCrash: hermetic-edge run as a process of its own, killed with
+// SIGKILL twice while it replays 3,000 AI4I rows at 600 a second in batches
+// of 300 — in the middle of buffering, sealing or anchoring, wherever it
+// is — and started again each time. When the replay is done, every row is
+// anchored exactly once: the stream's records are 1 to 3,000, each in one
+// batch, in order, each verifying (verifyStream).
+func TestGatewayCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end data-path test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	n := startDataNet(ctx, t)
+	dir := t.TempDir()
+	confPath := n.edgeConfig(t, dir, 3000, 600, 300)
 	p := startBinary(t, edgeBinary, "edge", dir, "run", "--config", confPath)
 	for _, after := range []time.Duration{2 * time.Second, 1500 * time.Millisecond} {
 		time.Sleep(after)
