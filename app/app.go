@@ -185,7 +185,11 @@ func New(tree *state.Tree, opts Options) (*App, error) {
 		if a.compute != nil {
 			// Stored code, compiled in the background rather than by
 			// the first block that calls it.
-			if err := a.compute.CompileAll(tree); err != nil {
+			view, err := tree.ReadOnly(tree.Version())
+			if err != nil {
+				return nil, fmt.Errorf("compile stored code: %w", err)
+			}
+			if err := a.compute.CompileAll(view); err != nil {
 				return nil, fmt.Errorf("compile stored code: %w", err)
 			}
 		}

@@ -119,7 +119,9 @@ func (k *Keeper) CompileStored(s state.Store) {
 // CompileAll starts compiling, in the background, every module s holds:
 // for a node that starts on a chain with stored code, which it would
 // otherwise compile in the block that first calls it. Modules are compiled
-// in the order of their code ids.
+// in the order of their code ids, each read from s only when its turn
+// comes, so that the queue holds ids, not every module a chain ever
+// stored; s must stay readable (a read-only version of the state).
 func (k *Keeper) CompileAll(s state.Store) error {
 	it, err := s.Iterator([]byte{prefixCode}, []byte{prefixCode + 1}, false)
 	if err != nil {
@@ -141,17 +143,13 @@ func (k *Keeper) CompileAll(s state.Store) error {
 			it.Close()
 			return err
 		}
-		codes = append(codes, storedCode{id: binary.BigEndian.Uint64(key[1:]), hash: h})
+		id := binary.BigEndian.Uint64(key[1:])
+		codes = append(codes, storedCode{id: id, hash: h, load: func() ([]byte, error) { return s.Get(u64key(prefixCodeBytes, id)) }})
 	}
 	if err := it.Close(); err != nil {
 		return err
 	}
 	for _, c := range codes {
-		wasm, err := s.Get(u64key(prefixCodeBytes, c.id))
-		if err != nil {
-			return err
-		}
-		c.wasm = wasm
 		k.compiles.start(c, k.compile)
 	}
 	return nil
@@ -159,7 +157,14 @@ func (k *Keeper) CompileAll(s state.Store) error {
 
 // compile compiles wasm in the VM, as the background compiler does.
 func (k *Keeper) compile(c storedCode) error {
-	if _, err := k.vm.Store(context.Background(), c.wasm); err != nil {
+	wasm := c.wasm
+	if c.load != nil {
+		var err error
+		if wasm, err = c.load(); err != nil {
+			return fmt.Errorf("read code %d: %w", c.id, err)
+		}
+	}
+	if _, err := k.vm.Store(context.Background(), wasm); err != nil {
 		return err
 	}
 	k.mu.Lock()
@@ -168,11 +173,13 @@ func (k *Keeper) compile(c storedCode) error {
 	return nil
 }
 
-// storedCode is a deferred module stored in the current block.
+// storedCode is a module to compile in the background: its bytes, or how
+// to read them when its turn comes.
 type storedCode struct {
 	id   uint64
 	hash [32]byte
 	wasm []byte
+	load func() ([]byte, error)
 }
 
 // compileJob is a module being compiled in the background; done closes

@@ -321,10 +321,15 @@ func (k *Keeper) codeHash(ctx context.Context, s state.Store, id uint64) ([32]by
 		case <-ctx.Done():
 			return h, fmt.Errorf("wait for code %d to compile: %w", id, ctx.Err())
 		}
-		if job.err != nil {
-			return h, fmt.Errorf("compile stored code %d: %w", id, job.err)
+		k.mu.Lock()
+		done = k.compiled[h]
+		k.mu.Unlock()
+		if done {
+			return h, nil
 		}
-		return h, nil
+		// The background compile failed (or could not read the module):
+		// compile here, from this block's state, so that what the call
+		// gets is the same on every node.
 	}
 	wasm, err := s.Get(u64key(prefixCodeBytes, id))
 	if err != nil {

@@ -67,7 +67,8 @@ func (r *Registry) Anchor(ctx context.Context, a Anchor) error {
 
 // Last implements Anchorer.
 func (r *Registry) Last(ctx context.Context, stream string) (uint64, uint64, error) {
-	if r.permit == nil {
+	// A permit of a day, signed again an hour before it expires.
+	if r.permit == nil || time.Now().Add(time.Hour).After(time.Unix(int64(r.permit.Params.Expires), 0)) {
 		p, err := client.SignPermit(r.Key, r.ChainID, "hermetic-edge", []string{r.Contract.String()}, []string{"anchors"}, 24*time.Hour)
 		if err != nil {
 			return 0, 0, err
